@@ -1,0 +1,60 @@
+"""sRGB (D65) <-> CIE Lab on torch tensors, the same formulas as scikit-image.
+
+Working in torch lets training convert colour on the GPU instead of in the data
+loader, which is what keeps the data path off the critical path at paper scale.
+Tensors are ``(N, 3, H, W)``; RGB is float in [0, 1], L in [0, 100], ab roughly
+in [-110, 110].
+"""
+
+import torch
+
+# sRGB primaries to CIE XYZ (D65), the matrix scikit-image uses.
+_XYZ_FROM_RGB = (
+    (0.412453, 0.357580, 0.180423),
+    (0.212671, 0.715160, 0.072169),
+    (0.019334, 0.119193, 0.950227),
+)
+_WHITE_D65 = (0.95047, 1.0, 1.08883)
+_EPS = 0.008856  # (6/29)^3, where the cube root gives way to the linear segment
+_KAPPA = 7.787
+
+
+def _matrix(x: torch.Tensor, inverse: bool = False) -> torch.Tensor:
+    m = torch.tensor(_XYZ_FROM_RGB, dtype=torch.float64)
+    if inverse:
+        m = torch.linalg.inv(m)
+    return m.to(device=x.device, dtype=x.dtype)
+
+
+def _white(x: torch.Tensor) -> torch.Tensor:
+    return torch.tensor(_WHITE_D65, device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
+
+
+def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
+    """sRGB in [0, 1], shape (N, 3, H, W) -> Lab, same shape."""
+    rgb = rgb.float().clamp(0.0, 1.0)
+    linear = torch.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+    xyz = torch.einsum("ij,njhw->nihw", _matrix(rgb), linear) / _white(rgb)
+    f = torch.where(xyz > _EPS, xyz.clamp_min(_EPS) ** (1.0 / 3.0), _KAPPA * xyz + 16.0 / 116.0)
+    fx, fy, fz = f[:, 0], f[:, 1], f[:, 2]
+    L = 116.0 * fy - 16.0
+    a = 500.0 * (fx - fy)
+    b = 200.0 * (fy - fz)
+    return torch.stack([L, a, b], dim=1)
+
+
+def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
+    """Lab, shape (N, 3, H, W) -> sRGB in [0, 1]. Out-of-gamut colours are clipped."""
+    lab = lab.float()
+    L, a, b = lab[:, 0], lab[:, 1], lab[:, 2]
+    fy = (L + 16.0) / 116.0
+    fx = a / 500.0 + fy
+    fz = (fy - b / 200.0).clamp_min(0.0)  # as scikit-image: negative Z is clipped
+    f = torch.stack([fx, fy, fz], dim=1)
+    xyz = torch.where(f > 0.2068966, f**3, (f - 16.0 / 116.0) / _KAPPA) * _white(lab)
+    linear = torch.einsum("ij,njhw->nihw", _matrix(lab, inverse=True), xyz)
+    linear = linear.clamp_min(0.0)
+    rgb = torch.where(
+        linear > 0.0031308, 1.055 * linear.clamp_min(0.0031308) ** (1.0 / 2.4) - 0.055, 12.92 * linear
+    )
+    return rgb.clamp(0.0, 1.0)
