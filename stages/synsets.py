@@ -1,0 +1,51 @@
+"""Stage `synsets`: pick `synsets.count` of the source's classes by WordNet path
+similarity to `synsets.seeds`, as the paper chose 33 ImageNet synsets."""
+
+import numpy as np
+import pandas as pd
+
+from colorization.sources import make_source
+from colorization.wordnet import load_wordnet, select_synsets, similarity_matrix, synset_from_wnid
+from stages.common import atomic_path, load_params, say, write_csv
+
+OUT_CSV, OUT_SIM = "data/synsets.csv", "data/synset_similarity.csv"
+
+
+def source_from_params(d):
+    return make_source(d["source"], d["root"], d["seed"], d["train_per_class"], d["val_per_class"], d["class_map"])
+
+
+def main():
+    p = load_params()
+    source = source_from_params(p["data"])
+    wn = load_wordnet()
+    candidates = [w for w in source.candidates() if _is_noun_synset(wn, w)]
+    chosen = select_synsets(candidates, p["synsets"]["seeds"], p["synsets"]["count"], wn)
+    rows = []
+    for wnid, name, score in chosen:
+        syn = synset_from_wnid(wn, wnid)
+        rows.append({
+            "wnid": wnid, "synset": name, "lemma": syn.lemmas()[0].name(), "score": round(score, 6),
+            "n_train": source.count("train", wnid), "n_val": source.count("val", wnid),
+        })
+    table = pd.DataFrame(rows)
+    write_csv(OUT_CSV, table)
+    sim = pd.DataFrame(np.round(similarity_matrix(wn, table.wnid), 6), index=table.wnid, columns=table.wnid)
+    with atomic_path(OUT_SIM) as tmp:
+        sim.to_csv(tmp)
+    say(f"synsets: chose {len(table)} of {len(candidates)} candidates "
+        f"(scores {table.score.min():.3f}..{table.score.max():.3f}); {table.n_train.sum()} train, "
+        f"{table.n_val.sum()} val images available")
+
+
+def _is_noun_synset(wn, wnid):
+    try:
+        synset_from_wnid(wn, wnid)
+        return True
+    except Exception:
+        say(f"synsets: {wnid} is not a WordNet 3.0 noun synset; left out")
+        return False
+
+
+if __name__ == "__main__":
+    main()
