@@ -1,0 +1,93 @@
+"""Stage `colorize`: the val images as each variant of the paper's Table 2 sees them:
+`gt` (the original), `grey` (ab = 0), `random` (ab of a random training image),
+`ours` (our network, annealed mean at `colorize.T`) and `zhang` (Zhang et al.'s
+released ECCV16 weights, when `colorize.zhang_weights` names the file)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm import tqdm
+
+from colorization.inference import colorize_uint8, grey_uint8, load_colorizer, with_ab_of
+from colorization.model import load_zhang_eccv16
+from stages.common import atomic_path, load_params, pick_device, say, write_csv, write_json
+
+OUT = Path("data/colorized")
+ZHANG_HELP = ("set colorize.zhang_weights to Zhang et al.'s colorization_release_v2-9b330a0b.pth "
+              "(https://colorizers.s3.us-east-2.amazonaws.com/colorization_release_v2-9b330a0b.pth)")
+
+
+def eval_subset(manifest, synsets, eval_synsets, max_images, seed):
+    """Val rows to evaluate: those of the first `eval_synsets` synsets, at most `max_images`
+    of them by a seeded sample (the paper: 1000 images of 20 of the 33 synsets)."""
+    val = manifest.query("split == 'val'").sort_values("index")
+    if eval_synsets:
+        val = val[val.wnid.isin(list(synsets.wnid[:eval_synsets]))]
+    if max_images and len(val) > max_images:
+        val = val.sample(n=max_images, random_state=seed).sort_values("index")
+    return val
+
+
+def batched(fn, images, batch, desc):
+    out = np.empty_like(images)
+    for i in tqdm(range(0, len(images), batch), desc=desc, mininterval=2, disable=None):
+        out[i : i + batch] = fn(images[i : i + batch])
+    return out
+
+
+def zhang_colorize(net, images, T, device, size=256):
+    """Zhang's network works on 256 px L (as their demo does); ab is brought back to our size."""
+    import torch.nn.functional as F
+    from colorization.inference import colorize_lab
+    from colorization.lab import lab_to_rgb, rgb_to_lab
+
+    x = torch.from_numpy(images).permute(0, 3, 1, 2).float().to(device) / 255
+    lab = rgb_to_lab(x)
+    big = F.interpolate(lab, size=(size, size), mode="bilinear", align_corners=False)
+    ab = F.interpolate(colorize_lab(net, big, T)[:, 1:], size=lab.shape[-2:], mode="bilinear", align_corners=False)
+    rgb = lab_to_rgb(torch.cat([lab[:, :1], ab], 1))
+    return (rgb.permute(0, 2, 3, 1).cpu().numpy() * 255 + 0.5).astype(np.uint8)
+
+
+def main():
+    p = load_params()
+    c, e = p["colorize"], p["evaluate"]
+    device = pick_device(p["train"]["device"])
+    manifest = pd.read_csv("data/resized/manifest.csv")
+    subset = eval_subset(manifest, pd.read_csv("data/synsets.csv"), e["eval_synsets"], e["max_images"], e["seed"])
+    val = np.load("data/resized/val.npy", mmap_mode="r")
+    gt = np.array(val[subset["index"].to_numpy()])
+    train = np.load("data/resized/train.npy", mmap_mode="r")
+    donors = np.random.default_rng(e["seed"]).integers(0, len(train), len(gt))
+    variants = {
+        "gt": gt,
+        "grey": batched(grey_uint8, gt, 256, "grey"),
+        "random": with_ab_of(gt, np.array(train[donors])),
+    }
+    model = load_colorizer("models/colorizer.pt", device)
+    variants["ours"] = batched(lambda b: colorize_uint8(model, b, c["T"], device), gt, c["batch_size"], "ours")
+    status = {}
+    if c["zhang_weights"] and Path(c["zhang_weights"]).is_file():
+        zhang = load_zhang_eccv16(c["zhang_weights"]).to(device)
+        variants["zhang"] = batched(lambda b: zhang_colorize(zhang, b, c["T"], device), gt, 16, "zhang")
+    else:
+        why = (f"colorize.zhang_weights {c['zhang_weights']} does not exist" if c["zhang_weights"]
+               else "no weights given") + f"; {ZHANG_HELP}"
+        status["zhang"] = why
+        say(f"colorize: zhang skipped: {why}")
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name, arr in variants.items():
+        with atomic_path(OUT / f"{name}.npy") as tmp:
+            np.save(tmp, arr)
+    rows = subset[["index", "wnid", "label", "source"]].rename(columns={"index": "val_index"})
+    rows.insert(1, "random_donor", donors)
+    write_csv(OUT / "images.csv", rows)
+    write_json(OUT / "skipped.json", status)
+    say(f"colorize: {len(gt)} val images x {len(variants)} variants ({', '.join(variants)}) at T={c['T']}")
+
+
+if __name__ == "__main__":
+    main()

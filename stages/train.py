@@ -1,0 +1,156 @@
+"""Stage `train`: train ColorizationNet from scratch on the resized train split.
+
+Resumable: a checkpoint of model, optimizer, scaler and RNG states is written
+every `train.checkpoint_every` iterations to models/checkpoints/ (a DVC
+`persist` output); re-running after an interruption (kill -9 included)
+continues from it and ends with the same weights as an uninterrupted run.
+Multi-GPU / multi-node: launch with `torchrun --nproc_per_node=N -m stages.train`.
+"""
+
+import math
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.distributed as dist
+
+from colorization.bins import ab_bins
+from colorization.data import training_loader
+from colorization.model import ColorizationNet
+from colorization.training import fingerprint, load_checkpoint, save_checkpoint, train_step
+from stages.common import load_params, pick_device, say
+from stages.preview import preview_grid
+
+CKPT = Path("models/checkpoints/last.pt")
+OUT = Path("models/colorizer.pt")
+LIVE_DIR = "dvclive"
+# Params that do not change the trained weights, left out of the run fingerprint.
+NOT_IN_FINGERPRINT = ("device", "workers", "checkpoint_every", "log_every", "preview_every", "iterations")
+
+
+def setup_distributed(device_name):
+    """Rank, world size and device; torchrun sets the env variables, plain python is rank 0 of 1."""
+    world = int(os.environ.get("WORLD_SIZE", 1))
+    if world == 1:
+        return 0, 1, pick_device(device_name)
+    rank, local = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", 0))
+    if pick_device(device_name).type == "cuda":
+        torch.cuda.set_device(local)
+        dist.init_process_group("nccl")
+        return rank, world, torch.device("cuda", local)
+    dist.init_process_group("gloo")
+    return rank, world, torch.device("cpu")
+
+
+def build(cfg, width, device, world):
+    torch.manual_seed(cfg["seed"])  # same initial weights on every rank
+    model = ColorizationNet(width).to(device)
+    if device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    if world > 1:
+        model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(trainable, lr=cfg["lr"], betas=tuple(cfg["betas"]), weight_decay=cfg["weight_decay"])
+    return model, opt
+
+
+def open_live(resume, step):
+    from dvclive import Live
+
+    live = Live(LIVE_DIR, resume=resume, dvcyaml=None, save_dvc_exp=False, report=None)
+    live.step = step
+    return live
+
+
+def main():
+    p = load_params()
+    cfg, width = p["train"], p["model"]["width"]
+    rank, world, device = setup_distributed(cfg["device"])
+    images = np.load("data/resized/train.npy", mmap_mode="r")
+    if cfg["crop"] > images.shape[1]:
+        raise SystemExit(f"train.crop {cfg['crop']} is larger than the resized images ({images.shape[1]} px)")
+    if cfg["crop"] % 8:
+        raise SystemExit(f"train.crop must be a multiple of 8 (three stride-2 convolutions); got {cfg['crop']}")
+    weights = pd.read_csv("data/prior.csv")["weight"].to_numpy()
+    class_weights = torch.tensor(weights, dtype=torch.float32, device=device)
+    bins = torch.from_numpy(ab_bins()).to(device)
+    model, opt = build(cfg, width, device, world)
+
+    run_cfg = {k: v for k, v in cfg.items() if k not in NOT_IN_FINGERPRINT}
+    run_id = fingerprint(run_cfg, width, world, weights, list(images.shape), _manifest_digest())
+    start = load_checkpoint(CKPT, model, opt, run_id, device=device)
+    if start < 0:
+        say("train: the checkpoint belongs to other params or data; starting afresh")
+        start = 0
+    elif start:
+        say(f"train: resuming from iteration {start} ({CKPT})")
+    stop = cfg["iterations"]
+    live = open_live(resume=start > 0, step=start) if rank == 0 else None
+
+    workers = cfg["workers"] if cfg["workers"] is not None else min(8, max(0, (os.cpu_count() or 1) // max(world, 1) - 1))
+    loader = training_loader(images, cfg["batch_size"], start, stop, cfg["seed"], cfg["crop"], cfg["flip"],
+                             workers if device.type == "cuda" else min(workers, 1), device.type == "cuda", rank, world)
+    model.train()
+    seen, t0, last_loss = 0, time.perf_counter(), None
+    progress = _progress(start, stop, rank)
+    for it, batch in enumerate(loader, start=start):
+        loss = train_step(model, opt, batch, bins, class_weights, cfg, device)
+        seen += batch.shape[0] * world
+        done = it + 1
+        if done % cfg["log_every"] == 0 or done == stop:
+            value = loss.item()
+            if not math.isfinite(value):
+                raise SystemExit(f"train: loss is {value} at iteration {done}; stopped. The last good checkpoint "
+                                 f"is {CKPT} (lower train.lr, or check the data)")
+            rate = seen / (time.perf_counter() - t0)
+            last_loss = value
+            if live:
+                live.step = done
+                live.log_metric("train/loss", value)
+                live.log_metric("train/lr", opt.param_groups[0]["lr"])
+                live.log_metric("train/images_per_s", rate)
+            progress.set_postfix(loss=f"{value:.3f}", img_s=f"{rate:.0f}")
+        if rank == 0 and (done % cfg["preview_every"] == 0 or done == stop):
+            live.log_image(f"preview/{done:07d}.png", preview_grid(_unwrap(model), device))
+            model.train()
+        if rank == 0 and (done % cfg["checkpoint_every"] == 0 or done == stop):
+            save_checkpoint(CKPT, model, opt, done, run_id)
+        progress.update(1)
+    progress.close()
+    if rank == 0:
+        _save_final(_unwrap(model), width, run_id, stop)
+        if live:
+            live.end()
+        say(f"train: {stop} iterations done; final logged loss {last_loss}; wrote {OUT}")
+    if world > 1:
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+def _unwrap(model):
+    return model.module if hasattr(model, "module") else model
+
+
+def _manifest_digest():
+    m = Path("data/resized/manifest.csv")
+    return fingerprint(m.read_text()) if m.is_file() else ""
+
+
+def _save_final(model, width, run_id, iterations):
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    tmp = OUT.with_name(OUT.name + ".tmp")
+    torch.save({"model": model.state_dict(), "width": width, "run_id": run_id, "iterations": iterations}, tmp)
+    os.replace(tmp, OUT)
+
+
+def _progress(start, stop, rank):
+    from tqdm import tqdm
+
+    return tqdm(total=stop, initial=start, desc="train", mininterval=5, disable=None if rank == 0 else True)
+
+
+if __name__ == "__main__":
+    main()
