@@ -13,7 +13,7 @@ from .bins import soft_encode
 GREY_AB_THRESHOLD = 5.0
 
 
-def colourful_image_mask(ab: torch.Tensor, threshold: float = GREY_AB_THRESHOLD) -> torch.Tensor:
+def colorful_image_mask(ab: torch.Tensor, threshold: float = GREY_AB_THRESHOLD) -> torch.Tensor:
     """(N,) float: 1 for images with some |a| or |b| above ``threshold``, else 0."""
     return (ab.abs().flatten(1).amax(1) > threshold).float()
 
@@ -35,5 +35,5 @@ def colorization_loss(logits, ab_out, bins, class_weights, k=5, sigma=5.0, drop_
     # v(Z) uses the bin that carries the most soft-encoded mass, i.e. the nearest one.
     v = class_weights[target.argmax(1)]
     if drop_grey_images:
-        v = v * colourful_image_mask(ab_out)[:, None, None]
+        v = v * colorful_image_mask(ab_out)[:, None, None]
     return rebalanced_cross_entropy(logits, target, v)

@@ -9,6 +9,7 @@ Multi-GPU / multi-node: launch with `torchrun --nproc_per_node=N -m stages.train
 
 import math
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -28,6 +29,7 @@ CKPT = Path("models/checkpoints/last.pt")
 OUT = Path("models/colorizer.pt")
 LIVE_DIR = "dvclive"
 # Params that do not change the trained weights, left out of the run fingerprint.
+FAULT_AT = int(os.environ.get("COLORIZATION_KILL_AT_ITERATION", 0))
 NOT_IN_FINGERPRINT = ("device", "workers", "checkpoint_every", "log_every", "preview_every", "iterations")
 
 
@@ -119,6 +121,8 @@ def main():
         if rank == 0 and (done % cfg["checkpoint_every"] == 0 or done == stop):
             save_checkpoint(CKPT, model, opt, done, run_id)
         progress.update(1)
+        if FAULT_AT == done:  # tests: a real kill -9 mid-run, to prove resuming works
+            os.kill(os.getpid(), signal.SIGKILL)
     progress.close()
     if rank == 0:
         _save_final(_unwrap(model), width, run_id, stop)
@@ -126,8 +130,20 @@ def main():
             live.end()
         say(f"train: {stop} iterations done; final logged loss {last_loss}; wrote {OUT}")
     if world > 1:
-        dist.barrier()
+        _check_replicas(model, rank)
         dist.destroy_process_group()
+
+
+def _check_replicas(model, rank):
+    """DDP keeps the parameters of all replicas identical; verify it rather than trust it.
+    (BatchNorm running statistics are per rank; DDP broadcasts rank 0's, which is saved.)"""
+    flat = torch.cat([t.detach().float().flatten() for t in _unwrap(model).parameters()]).cpu()
+    sums = [torch.zeros(2) for _ in range(dist.get_world_size())]
+    dist.all_gather(sums, torch.stack([flat.sum(), (flat * flat).sum()]).to(torch.float32))
+    if any(not torch.equal(s, sums[0]) for s in sums):
+        raise SystemExit(f"train: DDP replicas disagree: {sums}")
+    if rank == 0:
+        say(f"train: all {len(sums)} replicas agree")
 
 
 def _unwrap(model):

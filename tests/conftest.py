@@ -28,3 +28,65 @@ def wordnet():
 
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+MICRO = {
+    "data": {"size": 32, "train_per_class": 8, "val_per_class": 3},
+    "synsets": {"count": 4},
+    "model": {"width": 0.0625},
+    "train": {"iterations": 6, "batch_size": 4, "crop": 24, "checkpoint_every": 2, "log_every": 2,
+              "preview_every": 3, "workers": 0},
+    "classifier": {"width": 0.0625, "iterations": 5, "batch_size": 8},
+    "evaluate": {"bootstrap": 20},
+    "study": {"n_images": 4},
+}
+
+
+def micro_params(overrides=None):
+    import yaml
+
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    for section, values in {**MICRO}.items():
+        params[section].update(values)
+    for section, values in (overrides or {}).items():
+        params[section].update(values)
+    return params
+
+
+def run_stage(name, cwd, *args, env=None, check=True, launcher=None):
+    """Run a stage script as DVC would, in ``cwd`` with its own params.yaml."""
+    import subprocess
+    import sys
+
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), "COLORIZATION_PARAMS": str(Path(cwd) / "params.yaml"),
+                "OMP_NUM_THREADS": "1", **(env or {})}
+    cmd = (launcher or [sys.executable]) + ["-m", f"stages.{name}", *args]
+    proc = subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=600)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"stage {name} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def make_micro_project(path, overrides=None):
+    import yaml
+
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "params.yaml").write_text(yaml.safe_dump(micro_params(overrides)))
+    for stage in ("synsets", "resize", "prior"):
+        run_stage(stage, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def micro_data(tmp_path_factory, wordnet):
+    """A tiny project with synsets, resized data and prior, made once per session."""
+    return make_micro_project(tmp_path_factory.mktemp("micro"))
+
+
+@pytest.fixture
+def micro_project(micro_data, tmp_path):
+    """A private copy of the tiny project, for tests that write to it."""
+    import shutil
+
+    shutil.copytree(micro_data, tmp_path / "p")
+    return tmp_path / "p"
