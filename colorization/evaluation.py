@@ -92,3 +92,10 @@ def amplified_confusions(c_gt: np.ndarray, c_col: np.ndarray, names, top=10):
         rows.append({"true": names[i], "confused_with": names[j], "c_gt": float(c_gt[i, j]),
                      "c_colourized": float(c_col[i, j]), "increase": float(diff[i, j])})
     return rows
+
+
+def per_image_auc(hist: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """AuC of each image on its own, (N,); NaN where an image has zero total weight."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        curves = np.cumsum(hist, 1)[:, :-1] / total[:, None]
+    return np.trapezoid(curves, np.arange(MAX_THRESHOLD + 1), axis=1) / MAX_THRESHOLD

@@ -57,3 +57,23 @@ def with_ab_of(rgb: np.ndarray, donors: np.ndarray) -> np.ndarray:
     lab = to_lab(rgb)
     lab[:, 1:] = to_lab(donors)[:, 1:]
     return (lab_to_rgb(lab).permute(0, 2, 3, 1).numpy() * 255 + 0.5).astype(np.uint8)
+
+
+def colorize_photo(model, path, T: float = 0.38, net_size: int = 256, device="cpu") -> np.ndarray:
+    """Colourize one photo of any size (a user's old photo): the network sees L resized
+    so the short side is ``net_size`` (the scale it was trained at); the predicted ab is
+    upsampled and joined with the photo's full-resolution L. Returns uint8 (H, W, 3)."""
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as im:
+        im = ImageOps.exif_transpose(im)
+        rgb = np.asarray(im.convert("RGB"))
+    x = torch.from_numpy(rgb.copy()).permute(2, 0, 1)[None].float().to(device) / 255
+    lab = rgb_to_lab(x)
+    h, w = lab.shape[-2:]
+    scale = net_size / min(h, w)
+    small = F.interpolate(lab, size=(max(8, round(h * scale)), max(8, round(w * scale))), mode="bilinear",
+                          align_corners=False, antialias=True)
+    ab = F.interpolate(colorize_lab(model, small, T)[:, 1:], size=(h, w), mode="bilinear", align_corners=False)
+    out = lab_to_rgb(torch.cat([lab[:, :1], ab], 1))[0]
+    return (out.permute(1, 2, 0).cpu().numpy() * 255 + 0.5).astype(np.uint8)

@@ -13,7 +13,7 @@ import torch
 
 from colorization.classifier import ImageNetInput, imagenet1k_wnids, load_imagenet_vgg16, small_vgg16_bn
 from colorization.evaluation import (amplified_confusions, auc_curve, auc_of, bootstrap_rows, gt_bin_counts,
-                                     image_histograms, interval)
+                                     image_histograms, interval, per_image_auc)
 from colorization.metrics import topk_accuracy, topk_confusion, topk_correct
 from stages.common import load_params, pick_device, say, write_csv, write_json
 
@@ -66,6 +66,8 @@ def main():
     k_resamples = bootstrap_rows(int(scorable.sum()), e["bootstrap"], e["seed"] + 1)
 
     metrics, ci, chroma, curves, scores, hits5 = {}, {}, {}, {}, {}, {}
+    per_image = images[["val_index", "wnid", "label"]].copy()
+    names_out = imagenet1k_wnids() if e["classifier"] == "imagenet" else list(synsets.wnid)
     for name, arr in variants.items():
         hists, chroma_img = image_histograms(arr, gt, prior, eq_counts)
         m, c = {}, {}
@@ -73,6 +75,8 @@ def main():
             m[key] = auc_of(h, t)
             c[key] = interval(lambda r, h=h, t=t: auc_of(h, t, r), resamples)
         curves[name] = auc_curve(*hists["auc"])
+        per_image[f"auc_{name}"] = per_image_auc(*hists["auc"])
+        per_image[f"auc_rebal_{name}"] = per_image_auc(*hists["auc_rebal"])
         s = scores_of(model, arr[scorable], device)
         scores[name] = s
         for k in (1, 5):
@@ -80,6 +84,9 @@ def main():
             m[f"top{k}"] = topk_accuracy(s, labels, k) if len(labels) else float("nan")
             c[f"top{k}"] = interval(lambda r, x=correct: float(x[r].mean()), k_resamples)
         hits5[name] = topk_correct(s, labels, 5)
+        top5 = np.full(len(images), "", dtype=object)
+        top5[scorable] = [" ".join(names_out[j] for j in r) for r in np.argsort(-s, axis=1, kind="stable")[:, :5]]
+        per_image[f"top5_{name}"] = top5
         metrics[name], ci[name] = m, c
         chroma[name] = {k: float(np.nanmean(v)) for k, v in chroma_img.items()}
         say(f"evaluate: {name:6s} AuC {m['auc']:.3f}  rebalanced {m['auc_rebal']:.3f} "
@@ -91,6 +98,7 @@ def main():
     write_json(REP / "chroma.json", {"vivid_threshold": 20.0, "mean_chroma": chroma, "n_images": len(gt),
                                      "n_scored": int(scorable.sum()), "classifier": e["classifier"]})
     write_csv(REP / "auc_curves.csv", pd.DataFrame({"threshold": np.arange(151), **curves}))
+    write_csv(REP / "per_image.csv", per_image.round(5))
     _per_synset(images[scorable], synsets, hits5)
     _confusions(scores, labels, images[scorable], synsets, column)
 

@@ -82,7 +82,7 @@ def main():
     model, opt = build(cfg, width, device, world)
 
     run_cfg = {k: v for k, v in cfg.items() if k not in NOT_IN_FINGERPRINT}
-    run_id = fingerprint(run_cfg, width, world, weights, list(images.shape), _manifest_digest())
+    run_id = fingerprint(run_cfg, width, world, weights, list(images.shape), _manifest_digest(), _code_digest())
     start = load_checkpoint(CKPT, model, opt, run_id, device=device)
     if start < 0:
         say("train: the checkpoint belongs to other params or data; starting afresh")
@@ -90,6 +90,8 @@ def main():
     elif start:
         say(f"train: resuming from iteration {start} ({CKPT})")
     stop = cfg["iterations"]
+    if rank == 0:
+        _prepare_live_dir(start)
     live = open_live(resume=start > 0, step=start) if rank == 0 else None
 
     workers = cfg["workers"] if cfg["workers"] is not None else min(8, max(0, (os.cpu_count() or 1) // max(world, 1) - 1))
@@ -125,7 +127,7 @@ def main():
             os.kill(os.getpid(), signal.SIGKILL)
     progress.close()
     if rank == 0:
-        _save_final(_unwrap(model), width, run_id, stop)
+        _save_final(_unwrap(model), width, run_id, stop, images.shape[1])
         if live:
             live.end()
         say(f"train: {stop} iterations done; final logged loss {last_loss}; wrote {OUT}")
@@ -150,15 +152,38 @@ def _unwrap(model):
     return model.module if hasattr(model, "module") else model
 
 
+def _prepare_live_dir(start):
+    """The dvclive folder is a persistent output: clear it for a fresh run, and on resume
+    drop rows logged after the checkpoint so no step appears twice."""
+    import shutil
+
+    live = Path(LIVE_DIR)
+    if start == 0:
+        shutil.rmtree(live, ignore_errors=True)
+        return
+    for tsv in (live / "plots" / "metrics").rglob("*.tsv"):
+        rows = tsv.read_text().splitlines()
+        keep = [rows[0]] + [r for r in rows[1:] if int(float(r.split("\t")[0])) <= start]
+        tsv.write_text("\n".join(keep) + "\n")
+
+
+def _code_digest():
+    """Code that shapes the weights: a change to it means a new run, not a resume."""
+    files = ["stages/train.py", *(f"colorization/{m}.py" for m in ("model", "loss", "training", "data", "bins", "lab"))]
+    root = Path(__file__).resolve().parents[1]
+    return fingerprint(*[(root / f).read_text() for f in files])
+
+
 def _manifest_digest():
     m = Path("data/resized/manifest.csv")
     return fingerprint(m.read_text()) if m.is_file() else ""
 
 
-def _save_final(model, width, run_id, iterations):
+def _save_final(model, width, run_id, iterations, image_size):
     OUT.parent.mkdir(parents=True, exist_ok=True)
     tmp = OUT.with_name(OUT.name + ".tmp")
-    torch.save({"model": model.state_dict(), "width": width, "run_id": run_id, "iterations": iterations}, tmp)
+    torch.save({"model": model.state_dict(), "width": width, "run_id": run_id, "iterations": iterations,
+                "image_size": image_size}, tmp)
     os.replace(tmp, OUT)
 
 

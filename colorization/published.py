@@ -1,0 +1,20 @@
+"""Published numbers to set beside ours (percentages, as printed in the papers)."""
+
+# Nicolai, Orgaz Exposito, Bianchi (KTH), Table 2: 1,000 ImageNet val images of 20 of
+# the 33 training synsets; VGG-16 pretrained on ImageNet; AuC thresholds 0..150.
+KTH_TABLE2 = {  # method: (AuC, AuC rebalanced, VGG-16 top-5)
+    "gt": (100.0, 100.0, 92.1),
+    "grey": (79.9, 68.3, 46.4),
+    "random": (79.0, 68.2, 17.4),
+    "zhang": (83.8, 78.6, 67.7),
+    "ours": (84.55, 81.0, 81.0),
+}
+KTH_FOOL_RATE = 18.78  # % of 2AFC trials, 50 images, 10 participants, 1 s display
+
+# Zhang, Isola, Efros (ECCV 2016), Table 1: 10,000 ImageNet val images; VGG-16 top-1.
+ZHANG_TABLE1 = {  # method: (AuC, AuC rebalanced, VGG-16 top-1, AMT labelled real)
+    "gt": (100.0, 100.0, 68.3, 50.0),
+    "grey": (89.1, 58.0, 52.7, None),
+    "random": (84.2, 57.3, 41.0, 13.0),
+    "zhang": (89.5, 67.3, 56.0, 32.3),
+}
