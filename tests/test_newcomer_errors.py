@@ -1,0 +1,90 @@
+"""The first things a newcomer gets wrong each get a clear error."""
+
+import shutil
+
+import pytest
+import yaml
+
+from conftest import ROOT, run_stage
+from stages.common import ParamsError, validate
+
+
+def _params():
+    return yaml.safe_load((ROOT / "params.yaml").read_text())
+
+
+def test_params_typo_names_the_key_and_the_allowed_ones():
+    p = _params()
+    p["train"]["learning_rate"] = 0.1
+    with pytest.raises(ParamsError, match=r"unknown key 'train.learning_rate'.*allowed in 'train':.*\blr\b"):
+        validate(p)
+
+
+def test_params_wrong_type_or_value_names_the_key():
+    p = _params()
+    p["train"]["batch_size"] = "32"
+    with pytest.raises(ParamsError, match=r"'train.batch_size' is '32'; expected an integer >= 1"):
+        validate(p)
+    p = _params()
+    p["data"]["source"] = "imagenett"
+    with pytest.raises(ParamsError, match=r"'data.source' is 'imagenett'; expected one of 'synthetic', 'folder', 'imagenet'"):
+        validate(p)
+    p = _params()
+    p["prior"]["lam"] = 2
+    with pytest.raises(ParamsError, match=r"'prior.lam' is 2; expected a number in \[0, 1\]"):
+        validate(p)
+    p = _params()
+    del p["colorize"]["T"]
+    with pytest.raises(ParamsError, match="missing key 'colorize.T'"):
+        validate(p)
+    p = _params()
+    p["modle"] = {}
+    with pytest.raises(ParamsError, match="unknown section 'modle'"):
+        validate(p)
+
+
+def test_a_stage_fails_fast_on_bad_params(tmp_path):
+    p = _params()
+    p["data"]["sise"] = 64
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(p))
+    proc = run_stage("synsets", tmp_path, check=False)
+    assert proc.returncode != 0 and "unknown key 'data.sise'" in proc.stderr
+
+
+def test_imagenet_path_missing_is_named(tmp_path):
+    p = _params()
+    p["data"].update(source="imagenet", root=str(tmp_path / "ILSVRC2012"))
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(p))
+    proc = run_stage("synsets", tmp_path, check=False)
+    assert proc.returncode != 0 and "ILSVRC2012 does not exist" in proc.stderr
+
+
+def test_no_wordnet_says_how_to_install(tmp_path):
+    from colorization.wordnet import load_wordnet
+
+    with pytest.raises(RuntimeError, match="(?s)apt-get install wordnet-base.*nltk.downloader wordnet"):
+        load_wordnet.__wrapped__(str(tmp_path))  # a folder without WordNet's files
+
+
+def test_missing_vgg16_weights_name_file_folder_and_url(tmp_path, monkeypatch):
+    from colorization.classifier import load_imagenet_vgg16
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    with pytest.raises(FileNotFoundError) as e:
+        load_imagenet_vgg16()
+    msg = str(e.value)
+    assert "vgg16-397923af.pth" in msg and str(tmp_path / "torch" / "hub" / "checkpoints") in msg
+    assert "https://download.pytorch.org/models/vgg16-397923af.pth" in msg
+
+
+def test_no_disk_space_for_resize(tmp_path, monkeypatch):
+    import stages.resize as resize
+    from colorization.sources import SyntheticSource
+
+    class Full:
+        free = 1000
+
+    monkeypatch.setattr(resize.shutil, "disk_usage", lambda p: Full)
+    src = SyntheticSource(0, 4, 1)
+    with pytest.raises(SystemExit, match="not enough disk space"):
+        resize.resize_split(src, src.items("train", ["n07753592"]), 64, "squash", tmp_path / "t.npy", 1)

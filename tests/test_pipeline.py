@@ -1,0 +1,66 @@
+"""End to end: `dvc repro` on a micro profile in a temporary copy of the repo, then
+`dvc metrics show`, a no-op second repro, and a param change that re-runs only
+`colorize` and what follows it."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, micro_params
+
+SKIP = {".venv", ".git", "data", "models", "dvclive", "__pycache__", ".pytest_cache", "cache", "tmp"}
+
+
+def _run(cmd, cwd):
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
+           "OMP_NUM_THREADS": "1", "DVC_NO_ANALYTICS": "1"}
+    env.pop("COLORIZATION_PARAMS", None)
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, f"{cmd} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    return proc.stdout + proc.stderr
+
+
+def _ran(log):
+    return {line.split("'")[1] for line in log.splitlines() if line.startswith("Running stage '")}
+
+
+@pytest.mark.slow
+def test_dvc_repro_micro_profile_end_to_end(tmp_path, wordnet):
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT, repo, ignore=lambda d, names: [n for n in names if n in SKIP or n == "dvc.lock"])
+    (repo / "params.yaml").write_text(yaml.safe_dump(micro_params(), sort_keys=False))
+    dvc = [sys.executable, "-m", "dvc"]
+    _run(["git", "init", "-q"], repo)
+    _run(["git", "add", "-A"], repo)
+    _run(["git", "commit", "-qm", "micro"], repo)
+
+    first = _run(dvc + ["repro"], repo)
+    assert _ran(first) == {"synsets", "resize", "prior", "train", "classifier", "colorize", "evaluate", "figures"}
+    metrics = json.loads((repo / "reports" / "metrics.json").read_text())
+    assert set(metrics) == {"gt", "grey", "random", "zhang", "ours"} and "skipped" in metrics["zhang"]
+    for v in ("gt", "grey", "random", "ours"):
+        assert {"auc", "auc_rebal", "top1", "top5"} <= set(metrics[v])
+        assert all(0 <= metrics[v][k] <= 1 for k in ("auc", "auc_rebal", "top1", "top5"))
+    assert metrics["gt"]["auc"] == pytest.approx(1.0)
+    for fig in ("fig1_temperature", "fig2_examples", "fig4_per_synset", "fig5_confusion_scatter",
+                "fig6_amplified_confusion", "prior", "auc_curves", "learning_curve", "synsets"):
+        assert (repo / "reports" / "figures" / f"{fig}.png").stat().st_size > 2000, fig
+    assert (repo / "reports" / "table2.md").read_text().count("|") > 20
+
+    shown = _run(dvc + ["metrics", "show"], repo)
+    assert "reports/metrics.json" in shown and "auc_rebal" in shown
+
+    again = _run(dvc + ["repro"], repo)
+    assert _ran(again) == set() and "Data and pipelines are up to date" in again
+
+    _run(["git", "add", "-A"], repo)
+    _run(["git", "commit", "-qm", "after repro"], repo)
+    exp = _run(dvc + ["exp", "run", "-S", "colorize.T=0.5"], repo)
+    assert _ran(exp) == {"colorize", "evaluate", "figures"}
