@@ -21,8 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import synthetic
-from .images import load_rgb
+from .images import UnreadableImage, load_rgb
 
 SPLITS = ("train", "val")
 WNID = re.compile(r"^n\d{8}$")
@@ -50,6 +49,8 @@ class SyntheticSource:
     val_per_class: int = 15
 
     def candidates(self):
+        from . import synthetic  # imports torch: only where synthetic data is used
+
         return sorted(c.wnid for c in synthetic.CLASSES)
 
     def count(self, split, wnid):
@@ -59,6 +60,8 @@ class SyntheticSource:
         return [Item(split, w, f"synthetic://{w}/{split}/{i}") for w in wnids for i in range(self.count(split, w))]
 
     def load(self, item, size, mode="squash"):
+        from . import synthetic
+
         _, _, wnid, split, index = item.ref.split("/")
         return synthetic.render_item(self.seed, wnid, split, int(index), size)
 
@@ -209,3 +212,33 @@ def cap_per_class(items, cap, seed=0):
         keep = sorted(rng.permutation(len(group))[:cap])
         out += [group[i] for i in keep]
     return out
+
+
+_OPEN = {}
+
+
+def load_into(args):
+    """Worker task: load one item into slot ``i`` of the .npy file at ``out`` (opened once
+    per process), so pixels never travel between processes. Returns None or the reason
+    the item was skipped."""
+    source, item, i, size, mode, out = args
+    try:
+        img = source.load(item, size, mode)
+    except UnreadableImage as e:
+        return str(e)
+    except Exception as e:  # a source bug must not lose a long run either; it is listed
+        return f"{type(e).__name__}: {e}"
+    if out not in _OPEN:
+        _OPEN.clear()
+        _OPEN[out] = np.load(out, mmap_mode="r+")
+    _OPEN[out][i] = img
+    return None
+
+
+def quiet_worker():
+    """Pool initializer: one thread per worker (workers already run in parallel)."""
+    import os
+
+    os.environ["OMP_NUM_THREADS"] = "1"
+    if "torch" in __import__("sys").modules:
+        __import__("torch").set_num_threads(1)

@@ -11,76 +11,51 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from colorization.images import UnreadableImage
-from colorization.sources import SPLITS, cap_per_class
+from colorization.sources import SPLITS, cap_per_class, load_into, quiet_worker
 from stages.common import atomic_path, load_params, say, write_csv
 from stages.synsets import source_from_params
 
 OUT_DIR, SKIPPED = Path("data/resized"), Path("reports/skipped.csv")
 
 
-def _one_thread():
-    # Workers decode one image each; torch's own thread pool would only oversubscribe.
-    import torch
-
-    torch.set_num_threads(1)
-
-
-def _load(args):
-    source, item, size, mode = args
-    try:
-        return source.load(item, size, mode), None
-    except UnreadableImage as e:
-        return None, str(e)
-    except Exception as e:  # a source bug must not lose a long run either; it is listed
-        return None, f"{type(e).__name__}: {e}"
-
-
 def resize_split(source, items, size, mode, out_npy, workers):
-    """Decode ``items`` in parallel into ``out_npy``; returns (kept rows, skipped rows)."""
+    """Decode ``items`` in parallel into ``out_npy``; returns (kept rows, skipped rows).
+
+    Workers write straight into the memory-mapped output, so only file names and
+    error messages cross process boundaries."""
+    out_npy = Path(out_npy)
+    out_npy.parent.mkdir(parents=True, exist_ok=True)
     need = len(items) * size * size * 3
     free = shutil.disk_usage(out_npy.parent).free
     if need > free:
         raise SystemExit(f"resize: not enough disk space in {out_npy.parent}: need {need / 2**30:.1f} GiB, "
                          f"{free / 2**30:.1f} GiB free")
-    kept, skipped = [], []
     with atomic_path(out_npy) as tmp:
-        arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(items), size, size, 3))
-        jobs = ((source, it, size, mode) for it in items)
-        pool = get_context("spawn").Pool(workers, initializer=_one_thread) if workers > 1 else _Serial()
-        with pool:
-            results = pool.imap(_load, jobs, chunksize=16)
-            for item, (img, err) in tqdm(zip(items, results), total=len(items), desc=f"resize {items[0].split}",
-                                         mininterval=2, disable=None):
-                if err is None:
-                    arr[len(kept)] = img
-                    kept.append({"split": item.split, "wnid": item.wnid, "source": item.ref})
-                else:
-                    skipped.append({"split": item.split, "wnid": item.wnid, "source": item.ref, "reason": err})
-        arr.flush()
-        del arr
-        _truncate_npy(tmp, len(kept), size)
+        np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(items), size, size, 3)).flush()
+        jobs = [(source, it, i, size, mode, str(tmp)) for i, it in enumerate(items)]
+        if workers > 1:
+            with get_context("spawn").Pool(workers, initializer=quiet_worker) as pool:
+                errors = list(tqdm(pool.imap(load_into, jobs, chunksize=32), total=len(jobs),
+                                   desc=f"resize {items[0].split}", mininterval=2, disable=None))
+        else:
+            errors = [load_into(j) for j in tqdm(jobs, desc=f"resize {items[0].split}", mininterval=2, disable=None)]
+        kept = [{"split": it.split, "wnid": it.wnid, "source": it.ref} for it, e in zip(items, errors) if e is None]
+        skipped = [{"split": it.split, "wnid": it.wnid, "source": it.ref, "reason": e}
+                   for it, e in zip(items, errors) if e is not None]
+        if skipped:
+            _compact(tmp, [i for i, e in enumerate(errors) if e is None])
     return kept, skipped
 
 
-def _truncate_npy(path, n, size):
-    """Rewrite the header for the images actually kept (skipped ones leave a tail)."""
+def _compact(path, keep):
+    """Drop the slots of skipped images (rare), keeping order."""
     full = np.load(path, mmap_mode="r")
-    if full.shape[0] == n:
-        return
     with atomic_path(path) as tmp:
-        np.save(tmp, np.ascontiguousarray(full[:n]))
-        del full
-
-
-class _Serial:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        return False
-
-    imap = staticmethod(lambda f, it, chunksize=1: map(f, it))
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(keep),) + full.shape[1:])
+        for start in range(0, len(keep), 1024):
+            out[start : start + 1024] = full[keep[start : start + 1024]]
+        out.flush()
+        del out, full
 
 
 def main():
@@ -89,7 +64,7 @@ def main():
     source = source_from_params(d)
     synsets = pd.read_csv("data/synsets.csv")
     wnids = list(synsets.wnid)
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    label = {w: i for i, w in enumerate(wnids)}
     workers = max(1, min(os.cpu_count() or 1, 16))
     rows, skipped = [], []
     for split in SPLITS:
@@ -99,7 +74,6 @@ def main():
         if not items:
             raise SystemExit(f"resize: no {split} images found for the {len(wnids)} chosen synsets")
         kept, bad = resize_split(source, items, d["size"], d["resize_mode"], OUT_DIR / f"{split}.npy", workers)
-        label = {w: i for i, w in enumerate(wnids)}
         for i, r in enumerate(kept):
             r.update(index=i, label=label[r["wnid"]])
         rows += kept
