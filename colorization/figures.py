@@ -181,3 +181,28 @@ def synset_similarity(matrix, names):
     fig.colorbar(im, ax=ax, shrink=0.7)
     fig.tight_layout()
     return fig
+
+
+def study_results(most, none, summary):
+    """Figure 3: colourized images labelled with how many participants they fooled."""
+    rows = [r for r in (most, none) if r]
+    n_cols = max(len(r) for r in rows)
+    fig, axes = plt.subplots(len(rows), n_cols, figsize=(1.6 * n_cols + 0.8, 1.9 * len(rows) + 0.6), squeeze=False)
+    for r, row in enumerate(rows):
+        for c in range(n_cols):
+            ax = axes[r, c]
+            ax.axis("off")
+            if c < len(row):
+                img, label = row[c]
+                ax.imshow(img)
+                ax.set_title(label, fontsize=8)
+    fig.suptitle(f"Perceptual study: {summary}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def study_placeholder(text):
+    fig, ax = plt.subplots(figsize=(6, 1.4))
+    ax.axis("off")
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, wrap=True)
+    return fig

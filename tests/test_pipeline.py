@@ -36,20 +36,24 @@ def test_dvc_repro_micro_profile_end_to_end(tmp_path, wordnet):
     repo = tmp_path / "repo"
     shutil.copytree(ROOT, repo, ignore=lambda d, names: [n for n in names if n in SKIP or n == "dvc.lock"])
     (repo / "params.yaml").write_text(yaml.safe_dump(micro_params(), sort_keys=False))
+    shutil.copytree(ROOT / "data" / "study" / "responses", repo / "data" / "study" / "responses")
     dvc = [sys.executable, "-m", "dvc"]
     _run(["git", "init", "-q"], repo)
     _run(["git", "add", "-A"], repo)
     _run(["git", "commit", "-qm", "micro"], repo)
 
     first = _run(dvc + ["repro"], repo)
-    assert _ran(first) == {"synsets", "resize", "prior", "train", "classifier", "colorize", "evaluate", "figures"}
+    assert _ran(first) == {"synsets", "resize", "prior", "train", "classifier", "colorize", "evaluate", "figures",
+                           "study", "study_analysis"}
     metrics = json.loads((repo / "reports" / "metrics.json").read_text())
     assert set(metrics) == {"gt", "grey", "random", "zhang", "ours"} and "skipped" in metrics["zhang"]
     for v in ("gt", "grey", "random", "ours"):
         assert {"auc", "auc_rebal", "top1", "top5"} <= set(metrics[v])
         assert all(0 <= metrics[v][k] <= 1 for k in ("auc", "auc_rebal", "top1", "top5"))
     assert metrics["gt"]["auc"] == pytest.approx(1.0)
-    for fig in ("fig1_temperature", "fig2_examples", "fig4_per_synset", "fig5_confusion_scatter",
+    assert (repo / "reports" / "study" / "index.html").is_file()
+    assert json.loads((repo / "reports" / "study" / "results.json").read_text())["n_responses"] == 0
+    for fig in ("fig1_temperature", "fig3_study", "fig2_examples", "fig4_per_synset", "fig5_confusion_scatter",
                 "fig6_amplified_confusion", "prior", "auc_curves", "learning_curve", "synsets"):
         assert (repo / "reports" / "figures" / f"{fig}.png").stat().st_size > 2000, fig
     assert (repo / "reports" / "table2.md").read_text().count("|") > 20
@@ -63,4 +67,4 @@ def test_dvc_repro_micro_profile_end_to_end(tmp_path, wordnet):
     _run(["git", "add", "-A"], repo)
     _run(["git", "commit", "-qm", "after repro"], repo)
     exp = _run(dvc + ["exp", "run", "-S", "colorize.T=0.5"], repo)
-    assert _ran(exp) == {"colorize", "evaluate", "figures"}
+    assert _ran(exp) == {"colorize", "evaluate", "figures", "study", "study_analysis"}
