@@ -75,9 +75,9 @@ def main():
         variants["zhang"] = batched(lambda b: zhang_colorize(zhang, b, c["T"], device), gt, 16, "zhang")
     else:
         why = (f"colorize.zhang_weights {c['zhang_weights']} does not exist" if c["zhang_weights"]
-               else "no weights given") + f"; {ZHANG_HELP}"
+               else "no weights given (colorize.zhang_weights)")
         status["zhang"] = why
-        say(f"colorize: zhang skipped: {why}")
+        say(f"colorize: zhang skipped: {why}; {ZHANG_HELP}")
     OUT.mkdir(parents=True, exist_ok=True)
     for name, arr in variants.items():
         with atomic_path(OUT / f"{name}.npy") as tmp:

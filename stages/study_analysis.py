@@ -60,6 +60,9 @@ def main():
     trials, skipped = collect(RESPONSES, known)
     result = {**summarise(trials), "skipped_files": skipped}
     write_json(STUDY / "results.json", result)
+    lo, hi = result["ci95"] or (None, None)
+    write_json(STUDY / "fool_rate.json", {"fool_rate": result["fool_rate"], "ci95_low": lo, "ci95_high": hi,
+                                          "n_trials": result["n_trials"], "n_participants": result["n_responses"]})
     fig = fig3(result, trials_js)
     FIG.mkdir(parents=True, exist_ok=True)
     with atomic_path(FIG / "fig3_study.png") as tmp:
