@@ -100,12 +100,16 @@ def main():
     model.train()
     seen, t0, last_loss = 0, time.perf_counter(), None
     progress = _progress(start, stop, rank)
+    loss_sum, n_losses = torch.zeros((), device=device), 0  # summed on the device: one sync per log
     for it, batch in enumerate(loader, start=start):
-        loss = train_step(model, opt, batch, bins, class_weights, cfg, device)
+        loss_sum += train_step(model, opt, batch, bins, class_weights, cfg, device)
+        n_losses += 1
         seen += batch.shape[0] * world
         done = it + 1
         if done % cfg["log_every"] == 0 or done == stop:
-            value = loss.item()
+            value = loss_sum.item() / n_losses  # mean over the interval: a readable learning curve
+            loss_sum.zero_()
+            n_losses = 0
             if not math.isfinite(value):
                 raise SystemExit(f"train: loss is {value} at iteration {done}; stopped. The last good checkpoint "
                                  f"is {CKPT} (lower train.lr, or check the data)")
@@ -121,6 +125,9 @@ def main():
             live.log_image(f"preview/{done:07d}.png", preview_grid(_unwrap(model), device))
             model.train()
         if rank == 0 and (done % cfg["checkpoint_every"] == 0 or done == stop):
+            if not torch.isfinite(loss_sum):  # never overwrite the last good checkpoint with NaN weights
+                raise SystemExit(f"train: loss is not finite before iteration {done}; stopped. The last good "
+                                 f"checkpoint is {CKPT}")
             save_checkpoint(CKPT, model, opt, done, run_id)
         progress.update(1)
         if FAULT_AT == done:  # tests: a real kill -9 mid-run, to prove resuming works
