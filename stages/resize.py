@@ -4,7 +4,7 @@ plus a manifest. Unreadable inputs are skipped and listed in reports/skipped.csv
 
 import os
 import shutil
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 import numpy as np
@@ -34,8 +34,13 @@ def resize_split(source, items, size, mode, out_npy, workers):
         np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(items), size, size, 3)).flush()
         jobs = [(source, it, i, size, mode, str(tmp)) for i, it in enumerate(items)]
         if workers > 1:
-            with get_context("spawn").Pool(workers, initializer=quiet_worker) as pool:
-                errors = list(tqdm(pool.imap(load_into, jobs, chunksize=32), total=len(jobs),
+            # fork starts workers at once (spawn re-imports this module per worker, which costs more
+            # than decoding a small set); quiet_worker pins torch to one thread, so a forked
+            # worker never enters an OpenMP pool inherited from the parent.
+            method = "fork" if "fork" in get_all_start_methods() else "spawn"
+            with get_context(method).Pool(workers, initializer=quiet_worker) as pool:
+                chunk = max(1, min(32, len(jobs) // (workers * 4)))  # small sets: keep every worker busy
+                errors = list(tqdm(pool.imap(load_into, jobs, chunksize=chunk), total=len(jobs),
                                    desc=f"resize {items[0].split}", mininterval=2, disable=None))
         else:
             errors = [load_into(j) for j in tqdm(jobs, desc=f"resize {items[0].split}", mininterval=2, disable=None)]
