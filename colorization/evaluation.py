@@ -79,17 +79,23 @@ def interval(stat, resamples, alpha=0.05):
     return [float(np.nanquantile(vals, alpha / 2)), float(np.nanquantile(vals, 1 - alpha / 2))]
 
 
-def amplified_confusions(c_gt: np.ndarray, c_col: np.ndarray, names, top=10):
-    """Off-diagonal confusion entries that colourization raised most: (i, j, gt, col, diff)."""
-    diff = np.nan_to_num(c_col - c_gt, nan=-np.inf)
-    np.fill_diagonal(diff, -np.inf)
-    order = np.argsort(-diff, axis=None, kind="stable")[:top]
+def amplified_confusions(c_gt: np.ndarray, c_col: np.ndarray, row_names, col_names=None, own_column=None, top=10):
+    """Confusion entries that colourization raised most: C_col - C_gt, largest first.
+
+    Matrices are (rows, columns): rows are true classes, columns predicted ones (the same
+    classes, or e.g. all 1000 ImageNet classes); ``own_column[r]`` is row r's own column,
+    left out as it is accuracy, not confusion (default: the diagonal).
+    """
+    col_names = row_names if col_names is None else col_names
+    own_column = range(len(row_names)) if own_column is None else own_column
+    diff = np.nan_to_num(np.asarray(c_col, float) - np.asarray(c_gt, float), nan=-np.inf)
+    diff[np.arange(len(diff)), list(own_column)] = -np.inf
     rows = []
-    for flat in order:
+    for flat in np.argsort(-diff, axis=None, kind="stable")[:top]:
         i, j = np.unravel_index(flat, diff.shape)
         if not np.isfinite(diff[i, j]):
             break
-        rows.append({"true": names[i], "confused_with": names[j], "c_gt": float(c_gt[i, j]),
+        rows.append({"true": row_names[i], "confused_with": col_names[j], "c_gt": float(c_gt[i, j]),
                      "c_colourized": float(c_col[i, j]), "increase": float(diff[i, j])})
     return rows
 

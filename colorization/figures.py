@@ -51,7 +51,7 @@ def temperature(images_by_T: dict, grey, truth):
     return fig
 
 
-def examples(columns: list, rows: dict, col_titles):
+def examples(rows: dict, col_titles):
     """Figure 2: val images as grey input, ours, Zhang's (if any) and ground truth."""
     names = list(rows)
     return _image_grid([rows[n] for n in names], [LABELS.get(n, n) for n in names], col_titles, cell=1.1)

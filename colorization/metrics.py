@@ -98,16 +98,3 @@ def topk_confusion(scores: np.ndarray, labels: np.ndarray, n_classes: int, k: in
     per_class = np.bincount(labels, minlength=n_classes).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         return hits / per_class[:, None]
-
-
-def bootstrap_ci(per_image: np.ndarray, statistic=np.mean, n_boot: int = 1000, seed: int = 0, alpha: float = 0.05):
-    """Percentile bootstrap interval over images for ``statistic`` of per-image values.
-
-    ``per_image`` is (N,) or (N, d) where ``statistic`` reduces rows (e.g. a ratio
-    of summed numerators and denominators); returns (low, high).
-    """
-    rng = np.random.default_rng(seed)
-    x = np.asarray(per_image)
-    n = len(x)
-    stats = np.array([statistic(x[rng.integers(0, n, n)]) for _ in range(n_boot)])
-    return float(np.quantile(stats, alpha / 2)), float(np.quantile(stats, 1 - alpha / 2))

@@ -100,7 +100,7 @@ def main():
     write_csv(REP / "auc_curves.csv", pd.DataFrame({"threshold": np.arange(151), **curves}))
     write_csv(REP / "per_image.csv", per_image.round(5))
     _per_synset(images[scorable], synsets, hits5)
-    _confusions(scores, labels, images[scorable], synsets, column)
+    _confusions(scores, labels, synsets, names_out)
 
 
 def _per_synset(images, synsets, hits5):
@@ -111,10 +111,9 @@ def _per_synset(images, synsets, hits5):
     write_csv(REP / "per_synset_top5.csv", table)
 
 
-def _confusions(scores, labels, images, synsets, column):
+def _confusions(scores, labels, synsets, names_out):
     """Top-5 confusion of gt and ours over the scored classes (rows: our synsets)."""
-    n_out = scores["gt"].shape[1]
-    names_out = (imagenet1k_wnids() if n_out == 1000 else list(synsets.wnid))
+    n_out = len(names_out)
     conf = {v: topk_confusion(scores[v], labels, n_out, 5) for v in ("gt", "ours") if v in scores}
     rows = sorted(set(labels))
     long = []
@@ -124,33 +123,14 @@ def _confusions(scores, labels, images, synsets, column):
             if g or o:
                 long.append({"true": names_out[i], "predicted": names_out[j], "c_gt": g, "c_ours": o})
     write_csv(REP / "confusion_top5.csv", pd.DataFrame(long))
-    sub = np.ix_(rows, range(n_out))
-    names_rows = [names_out[i] for i in rows]
-    amp = amplified_confusions(_square(conf["gt"], rows), _square(conf["ours"], rows), names_rows)
-    if n_out == 1000:  # confusion into any ImageNet class, not only ours
-        amp = _amplified_into_any(conf["gt"][sub], conf["ours"][sub], names_rows, names_out, rows)
+    # rows: our synsets; columns: every class the classifier scores (ours, or all of ImageNet-1k)
+    amp = amplified_confusions(conf["gt"][rows], conf["ours"][rows], [names_out[i] for i in rows], names_out,
+                               own_column=rows)
     name_of = dict(zip(synsets.wnid, synsets.synset))
     for r in amp:
         r["true_synset"], r["confused_synset"] = name_of.get(r["true"], r["true"]), name_of.get(r["confused_with"], r["confused_with"])
     write_csv(REP / "amplified_confusions.csv", pd.DataFrame(amp, columns=[
         "true", "confused_with", "true_synset", "confused_synset", "c_gt", "c_colourized", "increase"]))
-
-
-def _square(c, rows):
-    return c[np.ix_(rows, rows)]
-
-
-def _amplified_into_any(c_gt, c_col, names_rows, names_out, rows, top=10):
-    diff = c_col - c_gt
-    for r, i in enumerate(rows):
-        diff[r, i] = -np.inf
-    order = np.argsort(-diff, axis=None, kind="stable")[:top]
-    out = []
-    for flat in order:
-        r, j = np.unravel_index(flat, diff.shape)
-        out.append({"true": names_rows[r], "confused_with": names_out[j], "c_gt": float(c_gt[r, j]),
-                    "c_colourized": float(c_col[r, j]), "increase": float(diff[r, j])})
-    return out
 
 
 if __name__ == "__main__":

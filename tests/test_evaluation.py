@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from colorization.evaluation import (amplified_confusions, auc_of, gt_bin_counts, image_histograms, per_image_auc,
-                                     to_lab)
+from colorization.evaluation import (amplified_confusions, auc_of, bootstrap_rows, gt_bin_counts, image_histograms,
+                                     interval, per_image_auc, to_lab)
 from colorization.lab import lab_to_rgb
 from colorization.metrics import auc, equal_bin_weights, inverse_prior_weights
 
@@ -52,3 +52,17 @@ def test_amplified_confusions_by_hand():
     rows = amplified_confusions(c_gt, c_col, ["a", "b", "c"], top=3)
     assert [(r["true"], r["confused_with"]) for r in rows] == [("a", "b"), ("b", "a"), ("a", "c")]
     assert rows[0]["increase"] == pytest.approx(0.7)
+
+
+def test_amplified_confusions_into_other_columns():
+    # rows: two of our classes; columns: four classes (e.g. ImageNet), own columns 1 and 3
+    c_gt = np.array([[0.0, 0.9, 0.1, 0.0], [0.2, 0.0, 0.0, 0.7]])
+    c_col = np.array([[0.5, 0.2, 0.1, 0.0], [0.2, 0.1, 0.0, 0.9]])
+    rows = amplified_confusions(c_gt, c_col, ["x", "y"], ["a", "x", "b", "y"], own_column=[1, 3], top=2)
+    assert [(r["true"], r["confused_with"]) for r in rows] == [("x", "a"), ("y", "x")]
+
+
+def test_bootstrap_interval_covers_the_mean():
+    x = np.random.default_rng(0).normal(5, 1, 400)
+    lo, hi = interval(lambda r: float(x[r].mean()), bootstrap_rows(len(x), 500, 0))
+    assert lo < 5 < hi and hi - lo < 0.5

@@ -26,7 +26,7 @@ def test_image_figures(tmp_path):
     titles = [ax.get_title() for ax in fig.axes]
     assert "T = 0 (mode)" in titles and "T = 0.38" in titles and "ground truth" in titles
     _save(fig, tmp_path, "t.png")
-    fig = F.examples([0, 1], {"grey": [_img(1), _img(2)], "ours": [_img(3), _img(4)], "gt": [_img(5), _img(6)]},
+    fig = F.examples({"grey": [_img(1), _img(2)], "ours": [_img(3), _img(4)], "gt": [_img(5), _img(6)]},
                      ["best 1", "worst 1"])
     assert [ax.get_ylabel() for ax in fig.axes[::2]] == ["greyscale", "ours", "ground truth"]
     _save(fig, tmp_path, "e.png")

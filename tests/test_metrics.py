@@ -4,7 +4,7 @@ import torch
 
 from colorization.bins import ab_bins
 from colorization.metrics import (auc, equal_bin_weights, inverse_prior_weights, topk_accuracy,
-                                  topk_confusion, bootstrap_ci)
+                                  topk_confusion)
 
 
 def test_identical_images_score_one():
@@ -55,9 +55,3 @@ def test_topk_and_confusion_by_hand():
     np.testing.assert_allclose(c[1], [0.0, 1.0, 1.0, 0.0])
     assert np.isnan(c[2]).all()
     np.testing.assert_allclose(c[3], [1.0, 0.0, 0.0, 1.0])
-
-
-def test_bootstrap_interval_covers_mean():
-    x = np.random.default_rng(0).normal(5, 1, 400)
-    lo, hi = bootstrap_ci(x)
-    assert lo < 5 < hi and hi - lo < 0.5
