@@ -18,7 +18,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 # WordNet 3.0: use what is there; else NLTK's data (internet); else Debian's wordnet-base.
 wordnet: $(VENV)/.installed
 	@$(BIN)/python -c "from colorization.wordnet import load_wordnet; load_wordnet()" 2>/dev/null \
-	|| $(BIN)/python -m nltk.downloader -q wordnet 2>/dev/null \
+	|| timeout 120 $(BIN)/python -m nltk.downloader -q wordnet 2>/dev/null \
 	&& $(BIN)/python -c "from colorization.wordnet import load_wordnet; load_wordnet()" 2>/dev/null \
 	|| { echo "Installing Debian's wordnet-base"; \
 	     $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q wordnet-base; } \
