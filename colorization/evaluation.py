@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from .bins import Q, nearest_bin
-from .lab import rgb_to_lab
+from .lab import uint8_to_lab
 from .metrics import error_histogram, error_histogram_curve
 
 MAX_THRESHOLD = 150
@@ -14,7 +14,7 @@ VIVID_CHROMA = 20.0  # ground-truth chroma above which a pixel counts as vivid
 
 
 def to_lab(rgb_uint8: np.ndarray) -> torch.Tensor:
-    return rgb_to_lab(torch.from_numpy(np.ascontiguousarray(rgb_uint8)).permute(0, 3, 1, 2).float() / 255)
+    return uint8_to_lab(rgb_uint8)
 
 
 def gt_bin_counts(gt_rgb: np.ndarray, batch=256) -> np.ndarray:

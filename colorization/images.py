@@ -7,6 +7,7 @@ failure raises ``UnreadableImage`` with a reason, so the caller can skip and
 list the file instead of crashing a long stage.
 """
 
+import os
 import warnings
 
 import numpy as np
@@ -84,8 +85,6 @@ def load_rgb(path, size: int, mode: str = "squash") -> np.ndarray:
 
 def _is_empty(path) -> bool:
     try:
-        import os
-
         return os.path.getsize(path) == 0
     except OSError:
         return False

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from .decode import annealed_mean
-from .lab import lab_to_rgb, rgb_to_lab
+from .lab import lab_to_uint8, uint8_to_lab
 from .model import ColorizationNet
 
 
@@ -38,25 +38,21 @@ def colorize_lab(model, lab: torch.Tensor, T: float = 0.38) -> torch.Tensor:
 @torch.no_grad()
 def colorize_uint8(model, rgb: np.ndarray, T: float = 0.38, device="cpu") -> np.ndarray:
     """(N,H,W,3) uint8 -> (N,H,W,3) uint8 colourized from the images' lightness alone."""
-    x = torch.from_numpy(np.ascontiguousarray(rgb)).permute(0, 3, 1, 2).to(device).float() / 255
-    out = lab_to_rgb(colorize_lab(model, rgb_to_lab(x), T))
-    return (out.permute(0, 2, 3, 1).cpu().numpy() * 255 + 0.5).astype(np.uint8)
+    return lab_to_uint8(colorize_lab(model, uint8_to_lab(rgb, device), T))
 
 
 def grey_uint8(rgb: np.ndarray) -> np.ndarray:
     """The images' L with ab = 0: the 'grey' variant of the paper's Table 2."""
-    x = torch.from_numpy(np.ascontiguousarray(rgb)).permute(0, 3, 1, 2).float() / 255
-    lab = rgb_to_lab(x)
+    lab = uint8_to_lab(rgb)
     lab[:, 1:] = 0
-    return (lab_to_rgb(lab).permute(0, 2, 3, 1).numpy() * 255 + 0.5).astype(np.uint8)
+    return lab_to_uint8(lab)
 
 
 def with_ab_of(rgb: np.ndarray, donors: np.ndarray) -> np.ndarray:
     """L of ``rgb`` with the ab channels of ``donors`` (same shape): the 'random' variant."""
-    to_lab = lambda a: rgb_to_lab(torch.from_numpy(np.ascontiguousarray(a)).permute(0, 3, 1, 2).float() / 255)  # noqa: E731
-    lab = to_lab(rgb)
-    lab[:, 1:] = to_lab(donors)[:, 1:]
-    return (lab_to_rgb(lab).permute(0, 2, 3, 1).numpy() * 255 + 0.5).astype(np.uint8)
+    lab = uint8_to_lab(rgb)
+    lab[:, 1:] = uint8_to_lab(donors)[:, 1:]
+    return lab_to_uint8(lab)
 
 
 def colorize_photo(model, path, T: float = 0.38, net_size: int = 256, device="cpu") -> np.ndarray:
@@ -68,12 +64,10 @@ def colorize_photo(model, path, T: float = 0.38, net_size: int = 256, device="cp
     with Image.open(path) as im:
         im = ImageOps.exif_transpose(im)
         rgb = np.asarray(im.convert("RGB"))
-    x = torch.from_numpy(rgb.copy()).permute(2, 0, 1)[None].float().to(device) / 255
-    lab = rgb_to_lab(x)
+    lab = uint8_to_lab(rgb[None], device)
     h, w = lab.shape[-2:]
     scale = net_size / min(h, w)
     small = F.interpolate(lab, size=(max(8, round(h * scale)), max(8, round(w * scale))), mode="bilinear",
                           align_corners=False, antialias=True)
     ab = F.interpolate(colorize_lab(model, small, T)[:, 1:], size=(h, w), mode="bilinear", align_corners=False)
-    out = lab_to_rgb(torch.cat([lab[:, :1], ab], 1))[0]
-    return (out.permute(1, 2, 0).cpu().numpy() * 255 + 0.5).astype(np.uint8)
+    return lab_to_uint8(torch.cat([lab[:, :1], ab], 1))[0]

@@ -58,3 +58,24 @@ def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
         linear > 0.0031308, 1.055 * linear.clamp_min(0.0031308) ** (1.0 / 2.4) - 0.055, 12.92 * linear
     )
     return rgb.clamp(0.0, 1.0)
+
+
+def uint8_to_rgb(images, device="cpu") -> torch.Tensor:
+    """uint8 images (N, H, W, 3), numpy or memmap -> float RGB (N, 3, H, W) in [0, 1] on ``device``."""
+    import numpy as np
+
+    # a C-ordered copy: memmaps are read-only, and the layout must not change the rounding
+    x = torch.from_numpy(np.array(images, dtype=np.uint8, order="C", copy=True))
+    return x.to(device).permute(0, 3, 1, 2).float().div_(255.0)
+
+
+def uint8_to_lab(images, device="cpu") -> torch.Tensor:
+    """uint8 images (N, H, W, 3) -> Lab (N, 3, H, W)."""
+    return rgb_to_lab(uint8_to_rgb(images, device))
+
+
+def lab_to_uint8(lab: torch.Tensor):
+    """Lab (N, 3, H, W) -> uint8 sRGB images (N, H, W, 3) as numpy, rounded, gamut-clipped."""
+    import numpy as np
+
+    return (lab_to_rgb(lab).permute(0, 2, 3, 1).cpu().numpy() * 255 + 0.5).astype(np.uint8)

@@ -61,7 +61,7 @@ def save_checkpoint(path, model, optimizer, iteration, run_id, scaler=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {
         "iteration": iteration, "run_id": run_id,
-        "model": _unwrap(model).state_dict(), "optimizer": optimizer.state_dict(),
+        "model": unwrap(model).state_dict(), "optimizer": optimizer.state_dict(),
         "scaler": scaler.state_dict() if scaler is not None else {},
         "torch_rng": torch.get_rng_state(), "numpy_rng": _np_state(),
         "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
@@ -79,7 +79,7 @@ def load_checkpoint(path, model, optimizer, run_id, scaler=None, device="cpu"):
     state = torch.load(path, map_location=device, weights_only=True)
     if state.get("run_id") != run_id:
         return -1
-    _unwrap(model).load_state_dict(state["model"])
+    unwrap(model).load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     if scaler is not None and state["scaler"]:
         scaler.load_state_dict(state["scaler"])
@@ -90,7 +90,8 @@ def load_checkpoint(path, model, optimizer, run_id, scaler=None, device="cpu"):
     return int(state["iteration"])
 
 
-def _unwrap(model):
+def unwrap(model):
+    """The module inside a DistributedDataParallel wrapper (or the model itself)."""
     return model.module if hasattr(model, "module") else model
 
 

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from colorization.classifier import small_vgg16_bn
+from colorization.lab import uint8_to_rgb
 from stages.common import load_params, pick_device, say
 
 OUT = "models/classifier.pt"
@@ -21,7 +22,7 @@ PAD = 4  # random translation by up to PAD pixels, so train and test see the sam
 
 def augment(x, rng):
     """uint8 (N,H,W,3) -> float (N,3,H,W): random shift (reflect padding) and horizontal flip."""
-    t = torch.from_numpy(x).permute(0, 3, 1, 2).float() / 255
+    t = uint8_to_rgb(x)
     h, w = t.shape[-2:]
     t = F.pad(t, (PAD,) * 4, mode="reflect")
     out = torch.empty(len(x), 3, h, w)

@@ -3,15 +3,16 @@
 `ours` (our network, annealed mean at `colorize.T`) and `zhang` (Zhang et al.'s
 released ECCV16 weights, when `colorize.zhang_weights` names the file)."""
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
+import torch.nn.functional as F
 from tqdm import tqdm
 
-from colorization.inference import colorize_uint8, grey_uint8, load_colorizer, with_ab_of
+from colorization.inference import colorize_lab, colorize_uint8, grey_uint8, load_colorizer, with_ab_of
+from colorization.lab import lab_to_uint8, uint8_to_lab
 from colorization.model import load_zhang_eccv16
 from stages.common import atomic_path, load_params, pick_device, say, write_csv, write_json
 
@@ -40,16 +41,10 @@ def batched(fn, images, batch, desc):
 
 def zhang_colorize(net, images, T, device, size=256):
     """Zhang's network works on 256 px L (as their demo does); ab is brought back to our size."""
-    import torch.nn.functional as F
-    from colorization.inference import colorize_lab
-    from colorization.lab import lab_to_rgb, rgb_to_lab
-
-    x = torch.from_numpy(images).permute(0, 3, 1, 2).float().to(device) / 255
-    lab = rgb_to_lab(x)
+    lab = uint8_to_lab(images, device)
     big = F.interpolate(lab, size=(size, size), mode="bilinear", align_corners=False)
     ab = F.interpolate(colorize_lab(net, big, T)[:, 1:], size=lab.shape[-2:], mode="bilinear", align_corners=False)
-    rgb = lab_to_rgb(torch.cat([lab[:, :1], ab], 1))
-    return (rgb.permute(0, 2, 3, 1).cpu().numpy() * 255 + 0.5).astype(np.uint8)
+    return lab_to_uint8(torch.cat([lab[:, :1], ab], 1))
 
 
 def main():

@@ -14,6 +14,7 @@ import torch
 from colorization.classifier import ImageNetInput, imagenet1k_wnids, load_imagenet_vgg16, small_vgg16_bn
 from colorization.evaluation import (amplified_confusions, auc_curve, auc_of, bootstrap_rows, gt_bin_counts,
                                      image_histograms, interval, per_image_auc)
+from colorization.lab import uint8_to_rgb
 from colorization.metrics import topk_accuracy, topk_confusion, topk_correct
 from stages.common import load_params, pick_device, say, write_csv, write_json
 
@@ -38,7 +39,7 @@ def load_classifier(kind, weights, n_classes, device):
 def scores_of(model, images, device, batch=64):
     out = []
     for i in range(0, len(images), batch):
-        x = torch.from_numpy(images[i : i + batch]).permute(0, 3, 1, 2).float().to(device) / 255
+        x = uint8_to_rgb(images[i : i + batch], device)
         out.append(torch.softmax(model(x).float(), 1).cpu().numpy())
     return np.concatenate(out)
 

@@ -4,12 +4,11 @@ network's output resolution (a quarter of the crop, as in training), smoothed
 
 import numpy as np
 import pandas as pd
-import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
 from colorization.bins import Q, ab_bins
-from colorization.lab import rgb_to_lab
+from colorization.lab import uint8_to_lab
 from colorization.prior import bin_counts, empirical_prior, rebalance_weights, smooth_prior
 from stages.common import load_params, say, write_csv
 
@@ -21,8 +20,7 @@ def count_bins(images, batch=256):
     """Bin counts of ab, average-pooled to output resolution, over uint8 (N,S,S,3)."""
     counts = np.zeros(Q)
     for i in tqdm(range(0, len(images), batch), desc="prior", mininterval=2, disable=None):
-        x = torch.from_numpy(np.array(images[i : i + batch])).permute(0, 3, 1, 2).float() / 255
-        ab = F.avg_pool2d(rgb_to_lab(x)[:, 1:], OUTPUT_STRIDE)
+        ab = F.avg_pool2d(uint8_to_lab(images[i : i + batch])[:, 1:], OUTPUT_STRIDE)
         counts += bin_counts(ab)
     return counts
 

@@ -21,7 +21,7 @@ import torch.distributed as dist
 from colorization.bins import ab_bins
 from colorization.data import training_loader
 from colorization.model import ColorizationNet
-from colorization.training import fingerprint, load_checkpoint, save_checkpoint, train_step
+from colorization.training import fingerprint, load_checkpoint, save_checkpoint, train_step, unwrap
 from stages.common import load_params, pick_device, say
 from stages.preview import preview_grid
 
@@ -122,7 +122,7 @@ def main():
                 live.log_metric("train/images_per_s", rate)
             progress.set_postfix(loss=f"{value:.3f}", img_s=f"{rate:.0f}")
         if rank == 0 and (done % cfg["preview_every"] == 0 or done == stop):
-            live.log_image(f"preview/{done:07d}.png", preview_grid(_unwrap(model), device))
+            live.log_image(f"preview/{done:07d}.png", preview_grid(unwrap(model), device))
             model.train()
         if rank == 0 and (done % cfg["checkpoint_every"] == 0 or done == stop):
             if not torch.isfinite(loss_sum):  # never overwrite the last good checkpoint with NaN weights
@@ -134,7 +134,7 @@ def main():
             os.kill(os.getpid(), signal.SIGKILL)
     progress.close()
     if rank == 0:
-        _save_final(_unwrap(model), width, run_id, stop, images.shape[1])
+        _save_final(unwrap(model), width, run_id, stop, images.shape[1])
         if live:
             live.end()
         say(f"train: {stop} iterations done; final logged loss {last_loss}; wrote {OUT}")
@@ -146,17 +146,13 @@ def main():
 def _check_replicas(model, rank):
     """DDP keeps the parameters of all replicas identical; verify it rather than trust it.
     (BatchNorm running statistics are per rank; DDP broadcasts rank 0's, which is saved.)"""
-    flat = torch.cat([t.detach().float().flatten() for t in _unwrap(model).parameters()]).cpu()
+    flat = torch.cat([t.detach().float().flatten() for t in unwrap(model).parameters()]).cpu()
     sums = [torch.zeros(2) for _ in range(dist.get_world_size())]
     dist.all_gather(sums, torch.stack([flat.sum(), (flat * flat).sum()]).to(torch.float32))
     if any(not torch.equal(s, sums[0]) for s in sums):
         raise SystemExit(f"train: DDP replicas disagree: {sums}")
     if rank == 0:
         say(f"train: all {len(sums)} replicas agree")
-
-
-def _unwrap(model):
-    return model.module if hasattr(model, "module") else model
 
 
 def _prepare_live_dir(start):

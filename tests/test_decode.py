@@ -1,4 +1,3 @@
-import numpy as np
 import torch
 
 from colorization.bins import ab_bins

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from colorization import figures as F
 from colorization.bins import ab_bins

@@ -1,6 +1,5 @@
 """The first things a newcomer gets wrong each get a clear error."""
 
-import shutil
 
 import pytest
 import yaml

@@ -3,7 +3,6 @@ through headless Chromium, whose answers the analysis must count exactly."""
 
 import json
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
