@@ -18,7 +18,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from colorization.sources import FolderSource  # noqa: E402
-from stages.resize import resize_split  # noqa: E402
+from colorization.resize import resize_split  # noqa: E402
 
 
 def plain(paths, size):
@@ -64,7 +64,8 @@ def main():
             print(f"{name}, to {args.size}px:")
             print(f"  plain Image.open().convert().resize(), 1 process: {plain(paths, args.size):7.1f} images/s")
             print(f"  resize stage, 1 process (draft mode):            {ours(root, args.size, 1, tmp):7.1f} images/s")
-            print(f"  resize stage, {workers} processes:                     {ours(root, args.size, workers, tmp):7.1f} images/s")
+            rate = ours(root, args.size, workers, tmp)
+            print(f"  resize stage, {workers} processes:                     {rate:7.1f} images/s")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
-"""Images per second of full training steps (data + forward + backward + step), ours
-against a naive reference step measured in the same run.
+"""Images per second of full training steps (forward, loss, backward, optimizer step),
+ours against a naive reference step measured in the same run, and of the data
+loader alone, so a user sees whether data or compute limits them.
 
-Ours: uint8 crops from the memory-mapped array through the DataLoader, Lab conversion
-and soft-encoding (top-k) on the training device, bf16 autocast and channels_last on
-CUDA. Naive: fp32, Lab conversion on the CPU per batch with scikit-image, and
-soft-encoding by a full distance matrix plus a sort of all 313 distances per pixel.
+Ours: uint8 crops, Lab conversion and soft-encoding (top-k, gathered by the loss) on
+the training device, fused (CUDA) or multi-tensor (CPU) Adam, bf16 autocast and
+channels_last on CUDA. Naive: fp32, Lab conversion on the CPU per batch with
+scikit-image, soft-encoding by a full distance matrix plus a sort of all 313
+distances per pixel, a dense 313-channel target.
 
-    python bench/train_throughput.py --width 0.25 --crop 56 --batch 32            # CPU demo
+    python bench/train_throughput.py                                               # CPU demo shapes
     python bench/train_throughput.py --width 1.0 --crop 176 --batch 40 --size 256  # paper, on a GPU
 """
 
@@ -21,13 +23,14 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from colorization.bins import ab_bins  # noqa: E402
+from colorization.bins import ab_bins  # noqa: E402 (needs the path above)
 from colorization.data import training_loader  # noqa: E402
 from colorization.loss import rebalanced_cross_entropy  # noqa: E402
 from colorization.model import ColorizationNet  # noqa: E402
-from colorization.training import train_step  # noqa: E402
+from colorization.training import autocast_dtype, make_optimizer, train_step  # noqa: E402
 
-CFG = {"soft_k": 5, "soft_sigma": 5.0, "drop_grey_images": True}
+CFG = {"loss": "classification", "soft_k": 5, "soft_sigma": 5.0, "drop_grey_images": True, "lr": 3e-5,
+       "betas": [0.9, 0.99], "weight_decay": 1e-3}
 
 
 def naive_soft_encode(ab, bins, k=5, sigma=5.0):
@@ -55,9 +58,32 @@ def naive_step(model, opt, batch_uint8, bins, weights, device):
     return loss.detach()
 
 
-def measure(step, loader, warmup, device):
+def measure_step(kind, device, shapes, steps, compiled=False, workers=None, images=512):
+    """Images/s of ``steps`` full training steps (after 3 warm-up steps) on random images."""
+    data = np.random.default_rng(0).integers(0, 256, (images, shapes["size"], shapes["size"], 3), dtype=np.uint8)
+    weights = torch.from_numpy(np.random.default_rng(1).uniform(0.2, 5, 313).astype(np.float32)).to(device)
+    bins = torch.from_numpy(ab_bins()).to(device)
+    torch.manual_seed(0)
+    model = ColorizationNet(shapes["width"]).to(device)
+    if kind == "ours" and device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = make_optimizer(params, CFG, device) if kind == "ours" else torch.optim.Adam(params, lr=3e-5)
+    net = torch.compile(model) if compiled else model
+    if workers is None:
+        workers = min(8, os.cpu_count() or 1) if device.type == "cuda" else 0
+    warm = 3 + (5 if compiled else 0)  # compiling happens in the first steps
+    loader = training_loader(data, shapes["batch"], 0, steps + warm, 0, shapes["crop"], 0.5,
+                             workers if kind == "ours" else 0, device.type == "cuda" and kind == "ours")
+    amp = autocast_dtype("auto", device)
+    if kind == "ours":
+        def step(b):
+            return train_step(net, opt, b, bins, weights, CFG, device, amp)
+    else:
+        def step(b):
+            return naive_step(net, opt, b, bins, weights, device)
     it = iter(loader)
-    for _ in range(warmup):
+    for _ in range(warm):
         step(next(it))
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -71,48 +97,42 @@ def measure(step, loader, warmup, device):
     return n / (time.perf_counter() - t0)
 
 
+def loader_rate(images, shapes, workers, batches=50):
+    """Images/s of the training loader alone (crops and flips of the uint8 array)."""
+    loader = training_loader(images, shapes["batch"], 0, batches, 0, shapes["crop"], 0.5, workers,
+                             torch.cuda.is_available())
+    t0, n = time.perf_counter(), 0
+    for batch in loader:
+        n += batch.shape[0]
+    return n / (time.perf_counter() - t0)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--width", type=float, default=0.25)
-    ap.add_argument("--crop", type=int, default=56)
+    ap.add_argument("--width", type=float, default=0.125)
+    ap.add_argument("--crop", type=int, default=64)
     ap.add_argument("--size", type=int, default=64, help="side of the stored images")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--naive-steps", type=int, default=5)
-    ap.add_argument("--images", type=int, default=512, help="random images in the in-memory array")
-    ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--devices", default="cpu,cuda")
     args = ap.parse_args()
-    images = np.random.default_rng(0).integers(0, 256, (args.images, args.size, args.size, 3), dtype=np.uint8)
-    weights_np = np.random.default_rng(1).uniform(0.2, 5, 313).astype(np.float32)
-    print(f"width {args.width}, crop {args.crop}, batch {args.batch}, torch {torch.__version__}, "
+    shapes = {"width": args.width, "crop": args.crop, "size": args.size, "batch": args.batch}
+    print(f"width {args.width}, crop {args.crop} of {args.size}, batch {args.batch}, torch {torch.__version__}, "
           f"{os.cpu_count()} CPU cores")
+    images = np.random.default_rng(0).integers(0, 256, (1024, args.size, args.size, 3), dtype=np.uint8)
+    for workers in sorted({0, min(8, os.cpu_count() or 1)}):
+        print(f"loader alone, {workers} workers: {loader_rate(images, shapes, workers):10.1f} images/s")
     for name in args.devices.split(","):
         if name == "cuda" and not torch.cuda.is_available():
             print("cuda: no GPU visible, skipped")
             continue
         device = torch.device(name)
         label = torch.cuda.get_device_name() if name == "cuda" else "CPU"
-        workers = args.workers if args.workers is not None else (min(8, os.cpu_count() or 1) if name == "cuda" else 1)
-        bins = torch.from_numpy(ab_bins()).to(device)
-        weights = torch.from_numpy(weights_np).to(device)
-        results = {}
-        for kind, steps in (("ours", args.steps), ("naive", args.naive_steps)):
-            torch.manual_seed(0)
-            model = ColorizationNet(args.width).to(device)
-            if kind == "ours" and name == "cuda":
-                model = model.to(memory_format=torch.channels_last)
-            opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=3e-5)
-            warm = 3
-            loader = training_loader(images, args.batch, 0, steps + warm, 0, args.crop, 0.5,
-                                     workers if kind == "ours" else 0, name == "cuda" and kind == "ours")
-            if kind == "ours":
-                step = lambda b: train_step(model, opt, b, bins, weights, CFG, device)  # noqa: E731
-            else:
-                step = lambda b: naive_step(model, opt, b, bins, weights, device)  # noqa: E731
-            results[kind] = measure(step, loader, warm, device)
-            print(f"{label}: {kind:5s} {results[kind]:8.1f} images/s")
-        print(f"{label}: speed-up {results['ours'] / results['naive']:.2f}x")
+        ours = measure_step("ours", device, shapes, args.steps)
+        naive = measure_step("naive", device, shapes, args.naive_steps)
+        print(f"{label}: ours  {ours:8.1f} images/s\n{label}: naive {naive:8.1f} images/s\n"
+              f"{label}: speed-up {ours / naive:.2f}x")
 
 
 if __name__ == "__main__":

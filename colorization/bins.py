@@ -37,10 +37,19 @@ def ab_bins() -> np.ndarray:
     return _bins().copy()
 
 
+@lru_cache(maxsize=None)
+def _bins_on(device: torch.device) -> torch.Tensor:
+    return torch.from_numpy(ab_bins()).to(device)
+
+
 def _as_tensor(bins, like: torch.Tensor) -> torch.Tensor:
-    return torch.as_tensor(np.asarray(bins) if not torch.is_tensor(bins) else bins).to(
-        device=like.device, dtype=torch.float32
-    )
+    """The bin centres as float32 on ``like``'s device; Zhang's set is built once per
+    device, so a training step never copies it from the host."""
+    if bins is None:
+        return _bins_on(like.device)
+    if torch.is_tensor(bins):
+        return bins.to(device=like.device, dtype=torch.float32)
+    return torch.as_tensor(np.asarray(bins), dtype=torch.float32).to(like.device)
 
 
 def _squared_distances(ab: torch.Tensor, bins: torch.Tensor) -> torch.Tensor:
@@ -50,26 +59,61 @@ def _squared_distances(ab: torch.Tensor, bins: torch.Tensor) -> torch.Tensor:
     return d2.clamp_min(0.0)
 
 
+@lru_cache(maxsize=None)
+def _grid_lookup(device: torch.device) -> torch.Tensor:
+    """(23, 23) table: grid cell (a, b) from -110 to 110 in steps of 10 -> its bin index, or -1
+    where the grid point is not one of the 313."""
+    table = torch.full((2 * _HALF + 1, 2 * _HALF + 1), -1, dtype=torch.int64)
+    cells = (_bins() / GRID).astype(np.int64) + _HALF
+    table[cells[:, 0], cells[:, 1]] = torch.arange(Q)
+    return table.to(device)
+
+
+_HALF = 11  # grid cells on each side of 0 that the table covers (|a|, |b| <= 110)
+
+
 def nearest_bin(ab: torch.Tensor, bins=None) -> torch.Tensor:
-    """Index of the nearest bin centre for each pixel: ab (N,2,h,w) -> (N,h,w) int64."""
-    bins = _as_tensor(ab_bins() if bins is None else bins, ab)
-    return _squared_distances(ab, bins).argmin(-1)
+    """Index of the nearest bin centre for each pixel: ab (N,2,h,w) -> (N,h,w) int64.
+
+    For Zhang's bins the nearest grid point (ties to the lower value, as an argmin over
+    the bins in their order would pick) is the nearest bin whenever it is one of the 313,
+    which holds for almost every pixel of a photo; the rest get the full distance search.
+    """
+    if bins is not None:
+        return _squared_distances(ab, _as_tensor(bins, ab)).argmin(-1)
+    cell = torch.ceil(ab.float() / GRID - 0.5).long().clamp_(-_HALF - 1, _HALF + 1)
+    inside = (cell.abs() <= _HALF).all(1)
+    lut = _grid_lookup(ab.device)
+    idx = torch.where(inside, lut[cell[:, 0].clamp(-_HALF, _HALF) + _HALF, cell[:, 1].clamp(-_HALF, _HALF) + _HALF], -1)
+    off = idx < 0
+    if off.any():
+        pix = ab.permute(0, 2, 3, 1)[off]  # (P, 2): ab far from any bin on its own grid point
+        idx[off] = _squared_distances(pix.T[None, :, :, None], _bins_on(ab.device))[0, :, 0].argmin(-1)
+    return idx
 
 
-def soft_encode(ab: torch.Tensor, bins=None, k: int = 5, sigma: float = 5.0) -> torch.Tensor:
-    """Soft-encode ab (N,2,h,w) over the Q bins -> (N,Q,h,w).
+def soft_encode_sparse(ab: torch.Tensor, bins=None, k: int = 5, sigma: float = 5.0) -> tuple:
+    """The soft-encoding as its ``k`` non-zero entries per pixel: ab (N,2,h,w) ->
+    (index (N,k,h,w) int64, weight (N,k,h,w)), nearest bin first.
 
     Each pixel gets Gaussian weights (``sigma`` in ab units) on its ``k`` nearest
-    bins, normalised to sum to 1, and zero elsewhere (paper: k = 5, sigma = 5;
-    Zhang's training code used k = 10). ``topk`` picks the neighbours, so no pixel
-    sorts all Q distances: that sort is the slow part of a naive training step.
+    bins, normalised to sum to 1 (paper: k = 5, sigma = 5; Zhang's training code
+    used k = 10). ``topk`` picks the neighbours, so no pixel sorts all Q distances,
+    and the loss can gather k log-probabilities instead of multiplying a dense
+    (N,313,h,w) target that is almost all zeros.
     """
-    bins = _as_tensor(ab_bins() if bins is None else bins, ab)
-    d2 = _squared_distances(ab, bins)
+    d2 = _squared_distances(ab, _as_tensor(bins, ab))
     neg_d2, idx = torch.topk(-d2, k, dim=-1)  # (N,h,w,k), nearest first
     # Subtracting the nearest distance keeps exp() finite far outside the gamut.
     w = torch.exp((neg_d2 - neg_d2[..., :1]) / (2.0 * sigma**2))
     w = w / w.sum(-1, keepdim=True)
-    out = torch.zeros(*d2.shape, device=ab.device, dtype=torch.float32)
-    out.scatter_(-1, idx, w)
-    return out.permute(0, 3, 1, 2).contiguous()
+    return idx.permute(0, 3, 1, 2), w.permute(0, 3, 1, 2)
+
+
+def soft_encode(ab: torch.Tensor, bins=None, k: int = 5, sigma: float = 5.0) -> torch.Tensor:
+    """Soft-encode ab (N,2,h,w) over the Q bins -> the dense target Z (N,Q,h,w)
+    (paper eq. 1's Z; the weights of ``soft_encode_sparse`` scattered into place)."""
+    idx, w = soft_encode_sparse(ab, bins, k, sigma)
+    n, _, h, wd = ab.shape
+    out = torch.zeros(n, Q, h, wd, device=ab.device, dtype=torch.float32)
+    return out.scatter_(1, idx, w)

@@ -6,9 +6,12 @@ colour training split of the selected synsets (the default, since no ImageNet
 weights can be fetched offline), with channel counts scaled for the CPU demo.
 """
 
+import time
 from pathlib import Path
 
+import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torchvision.models import vgg16
 from torchvision.models.vgg import VGG, cfgs, make_layers
@@ -66,15 +69,101 @@ def load_imagenet_vgg16(path=None) -> nn.Module:
     return net.eval()
 
 
-class ImageNetInput(nn.Module):
-    """Resize to 224 and normalise as torchvision's ImageNet models expect."""
+class NormalisedInput(nn.Module):
+    """A classifier that takes float RGB in [0, 1]: its input normalisation (the mean and
+    std it was trained with) and, for ImageNet's VGG-16, the resize to 224 travel with it."""
 
-    def __init__(self, net, size=224):
+    def __init__(self, net, mean, std, size=None):
         super().__init__()
         self.net, self.size = net, size
-        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
-        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
+        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.as_tensor(std, dtype=torch.float32).view(1, 3, 1, 1))
 
-    def forward(self, x):  # x: float RGB in [0, 1]
-        x = nn.functional.interpolate(x, size=(self.size, self.size), mode="bilinear", antialias=True, align_corners=False)
+    def forward(self, x):
+        if self.size:
+            x = F.interpolate(x, size=(self.size, self.size), mode="bilinear", antialias=True, align_corners=False)
         return self.net((x - self.mean) / self.std)
+
+
+def imagenet_classifier(path=None) -> NormalisedInput:
+    """The paper's scorer: torchvision's ImageNet VGG-16 at 224 px with ImageNet normalisation."""
+    return NormalisedInput(load_imagenet_vgg16(path), IMAGENET_MEAN, IMAGENET_STD, size=224).eval()
+
+
+def load_trained_classifier(path) -> NormalisedInput:
+    """The VGG-16-BN the classifier stage trained, with the normalisation it was trained with."""
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    net = small_vgg16_bn(state["n_classes"], state["width"])
+    net.load_state_dict(state["model"])
+    return NormalisedInput(net, state["input_mean"], state["input_std"]).eval()
+
+
+PAD = 4  # random translation by up to PAD pixels, so train and test see the same image size
+
+
+def augment(x_uint8: np.ndarray, rng, colour_shift=None) -> torch.Tensor:
+    """uint8 (N,H,W,3) -> float RGB (N,3,H,W) in [0, 1]: random shift (reflect padding),
+    horizontal flip and, given ``colour_shift`` = (eigenvalues, eigenvectors, sigma), the
+    random RGB colour shift VGG-16 was trained with (Simonyan & Zisserman after Krizhevsky
+    et al.: each image shifted along the principal components of the training pixels by
+    N(0, sigma) times their standard deviations). It is a small global shift: grey input
+    stays far outside what the classifier saw, so it still relies on colour."""
+    from .lab import uint8_to_rgb
+
+    t = uint8_to_rgb(x_uint8)
+    h, w = t.shape[-2:]
+    t = F.pad(t, (PAD,) * 4, mode="reflect")
+    out = torch.empty(len(x_uint8), 3, h, w)
+    for i in range(len(x_uint8)):
+        dy, dx = rng.integers(0, 2 * PAD + 1, 2)
+        out[i] = t[i, :, dy : dy + h, dx : dx + w]
+        if rng.random() < 0.5:
+            out[i] = out[i].flip(-1)
+    if colour_shift is not None:
+        values, vectors, sigma = colour_shift
+        alpha = rng.normal(0.0, sigma, (len(x_uint8), 3))
+        shift = (alpha * np.sqrt(values)) @ vectors.T  # (N, 3) in RGB
+        out = (out + torch.from_numpy(shift).float()[:, :, None, None]).clamp_(0.0, 1.0)
+    return out
+
+
+def channel_stats(images: np.ndarray, n: int = 2048, seed: int = 0) -> tuple:
+    """Per-channel mean and std of RGB in [0, 1] over a seeded sample of the train split,
+    and the eigenvalues and eigenvectors of its RGB covariance (for the colour shift)."""
+    idx = np.sort(np.random.default_rng(seed).choice(len(images), size=min(n, len(images)), replace=False))
+    x = np.asarray(images[idx], dtype=np.float64).reshape(-1, 3) / 255.0
+    values, vectors = np.linalg.eigh(np.cov(x, rowvar=False))
+    return x.mean(0).tolist(), np.maximum(x.std(0), 1e-3).tolist(), np.maximum(values, 0.0), vectors
+
+
+def train_classifier(images, labels, n_classes, cfg, device, progress=None) -> dict:
+    """Train the small VGG-16-BN on colour train images (uint8 (N,S,S,3)); returns the
+    state to save: weights, width, classes, the input normalisation, train accuracy."""
+    torch.manual_seed(cfg["seed"])
+    rng = np.random.default_rng(cfg["seed"])
+    mean, std, values, vectors = channel_stats(images, seed=cfg["seed"])
+    shift = (values, vectors, cfg["colour_shift"]) if cfg["colour_shift"] > 0 else None
+    net = small_vgg16_bn(n_classes, cfg["width"]).to(device)
+    model = NormalisedInput(net, mean, std).to(device)
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg["lr"], weight_decay=5e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg["lr"], total_steps=cfg["iterations"])
+    model.train()
+    t0, correct, seen = time.perf_counter(), 0, 0
+    for it in range(cfg["iterations"]):
+        idx = np.sort(rng.choice(len(images), size=min(cfg["batch_size"], len(images)), replace=False))
+        x = augment(np.asarray(images[idx]), rng, shift).to(device)
+        y = torch.from_numpy(np.asarray(labels)[idx]).to(device)
+        logits = model(x)
+        loss = F.cross_entropy(logits, y, label_smoothing=0.1)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        if it >= cfg["iterations"] - 50:  # training accuracy over the last 50 batches
+            correct += (logits.argmax(1) == y).sum().item()
+            seen += len(y)
+        if progress is not None:
+            progress(it, loss)
+    return {"model": net.state_dict(), "width": cfg["width"], "n_classes": n_classes, "input_mean": mean,
+            "input_std": std, "train_accuracy": correct / max(seen, 1),
+            "images_per_s": cfg["iterations"] * cfg["batch_size"] / (time.perf_counter() - t0)}

@@ -8,9 +8,20 @@ the iteration counter; and each DDP rank takes its own slice of every global
 batch (what DistributedSampler does per epoch, made exact per iteration).
 """
 
+from functools import lru_cache
+
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
+
+
+@lru_cache(maxsize=2)
+def epoch_permutation(n_images: int, seed: int, epoch: int) -> np.ndarray:
+    """The seeded order of one epoch, drawn once: planning a batch then costs O(batch),
+    not a permutation of all 1.28 M ImageNet images per step."""
+    perm = np.random.default_rng([seed, epoch]).permutation(n_images)
+    perm.setflags(write=False)
+    return perm
 
 
 def batch_plan(n_images, batch_size, iteration, seed, size, crop, flip_p, rank=0, world=1):
@@ -24,7 +35,7 @@ def batch_plan(n_images, batch_size, iteration, seed, size, crop, flip_p, rank=0
     idx = []
     while len(idx) < global_batch:
         epoch, offset = divmod(start + len(idx), n_images)
-        perm = np.random.default_rng([seed, epoch]).permutation(n_images)
+        perm = epoch_permutation(n_images, seed, epoch)
         idx.extend(perm[offset : offset + global_batch - len(idx)].tolist())
     rng = np.random.default_rng([seed, 1_000_003, iteration])
     tops = rng.integers(0, size - crop + 1, global_batch)

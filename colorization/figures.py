@@ -9,7 +9,7 @@ curves, learning curve and the synset similarity map.
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402 (the backend must be chosen before pyplot loads)
 import numpy as np  # noqa: E402
 
 STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "figure.dpi": 150,
@@ -41,8 +41,12 @@ def _image_grid(rows, row_titles, col_titles=None, cell=1.3, title=None):
     return fig
 
 
-def temperature(images_by_T: dict, grey, truth):
-    """Figure 1: one image decoded at several annealed-mean temperatures."""
+def temperature(images_by_T: dict, grey, truth, regressed=None):
+    """Figure 1: one image decoded at several annealed-mean temperatures (an L2 model,
+    which predicts ab directly, has no temperature: its one output is shown instead)."""
+    if regressed is not None:
+        return _image_grid([[grey, regressed, truth]], [""], ["input (L)", "L2 regression", "ground truth"], cell=1.4,
+                           title="An L2 model has no distribution to anneal: its prediction")
     Ts = list(images_by_T)
     row = [grey] + [images_by_T[T] for T in Ts] + [truth]
     titles = ["input (L)"] + [("T = 0 (mode)" if T == 0 else f"T = {T:g}") for T in Ts] + ["ground truth"]
@@ -144,7 +148,7 @@ def auc_curves(thresholds, curves: dict, aucs: dict):
     return fig
 
 
-def learning_curve(steps, loss):
+def learning_curve(steps, loss, kind="classification"):
     fig, ax = plt.subplots(figsize=(5.0, 3.2))
     ax.plot(steps, loss, color=COLOURS["ours"], lw=1)
     if len(loss) >= 10:
@@ -153,7 +157,7 @@ def learning_curve(steps, loss):
         ax.plot(steps[k - 1 :], smooth, color="black", lw=1.2, label=f"running mean of {k}")
         ax.legend(fontsize=7)
     ax.set_xlabel("iteration")
-    ax.set_ylabel("rebalanced cross-entropy")
+    ax.set_ylabel("rebalanced cross-entropy" if kind == "classification" else "L2 loss on ab")
     ax.set_title("Training loss")
     fig.tight_layout()
     return fig

@@ -15,7 +15,7 @@ from PIL import Image, ImageOps
 
 RESIZE_MODES = ("squash", "center_crop")
 # Above this many pixels an image is treated as a decompression bomb (Pillow's own
-# default warns at 89 M and fails at twice that; we fail at the warning level).
+# default warns at 89 M and fails at twice that; the pipeline fails at the warning level).
 MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 
 
@@ -41,6 +41,52 @@ def _to_rgb(im: Image.Image) -> Image.Image:
     return im.convert("RGB")  # L, 1, CMYK, YCbCr, LAB, RGBA -> RGB
 
 
+def decode_rgb(path, max_pixels: int | None = None, draft_size: int | None = None) -> Image.Image:
+    """Decode ``path`` into an RGB Pillow image at its own size (EXIF rotation applied,
+    16-bit and float data scaled, transparency composited on white). Images over
+    ``max_pixels`` are refused from their header, before any pixel is decoded.
+
+    ``draft_size`` lets libjpeg decode a plain JPEG at 1/2, 1/4 or 1/8 scale when that
+    still leaves at least ``draft_size`` pixels on each side (much faster for thumbnails).
+    Every failure is an ``UnreadableImage`` with the reason.
+    """
+    max_pixels = max_pixels or MAX_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit decides
+            with Image.open(path) as im:
+                if im.width * im.height > max_pixels:
+                    raise UnreadableImage(f"too large: {im.width}x{im.height} pixels "
+                                          f"(limit {max_pixels / 1e6:.0f} MP; a decompression bomb?)")
+                if draft_size and im.format == "JPEG" and im.mode in ("RGB", "L", "CMYK"):
+                    if im.getexif().get(0x0112, 1) == 1:  # unrotated: draft sizes are in stored pixels
+                        im.draft(im.mode, (draft_size, draft_size))
+                im.load()
+                im = ImageOps.exif_transpose(im)
+                im = _to_rgb(im)
+    except UnreadableImage:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise UnreadableImage(f"too large, a decompression bomb? {e}") from None
+    except MemoryError:
+        raise UnreadableImage("not enough memory to decode it") from None
+    except (OSError, SyntaxError, ValueError, EOFError, Image.UnidentifiedImageError) as e:
+        reason = "empty file" if _is_empty(path) else f"{type(e).__name__}: {e}"
+        raise UnreadableImage(reason) from None
+    if im.width < 1 or im.height < 1:
+        raise UnreadableImage("image has no pixels")
+    return im
+
+
+def frame_count(path) -> int:
+    """Frames in an animated image (GIF, APNG, WebP); 1 for a still image."""
+    try:
+        with Image.open(path) as im:
+            return int(getattr(im, "n_frames", 1))
+    except Exception:
+        return 1
+
+
 def load_rgb(path, size: int, mode: str = "squash") -> np.ndarray:
     """Decode ``path`` and return a (size, size, 3) uint8 RGB array.
 
@@ -49,32 +95,7 @@ def load_rgb(path, size: int, mode: str = "squash") -> np.ndarray:
     """
     if mode not in RESIZE_MODES:
         raise ValueError(f"resize mode must be one of {RESIZE_MODES}, got {mode!r}")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                if im.width * im.height > MAX_PIXELS:
-                    raise UnreadableImage(f"decompression bomb: {im.width}x{im.height} pixels")
-                if im.format == "JPEG" and im.mode in ("RGB", "L", "CMYK"):
-                    # Fast path: let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still
-                    # leaves at least 2x the target size (only for plain, unrotated JPEGs).
-                    orientation = im.getexif().get(0x0112, 1)
-                    if orientation == 1:
-                        im.draft(im.mode, (size * 2, size * 2))
-                im.load()
-                im = ImageOps.exif_transpose(im)
-                im = _to_rgb(im)
-    except UnreadableImage:
-        raise
-    except Image.DecompressionBombError as e:
-        raise UnreadableImage(f"decompression bomb: {e}") from None
-    except Image.DecompressionBombWarning as e:
-        raise UnreadableImage(f"decompression bomb: {e}") from None
-    except (OSError, SyntaxError, ValueError, Image.UnidentifiedImageError) as e:
-        reason = "empty file" if _is_empty(path) else f"{type(e).__name__}: {e}"
-        raise UnreadableImage(reason) from None
-    if im.width < 1 or im.height < 1:
-        raise UnreadableImage("image has no pixels")
+    im = decode_rgb(path, draft_size=size * 2)
     if mode == "center_crop":
         side = min(im.size)
         left, top = (im.width - side) // 2, (im.height - side) // 2

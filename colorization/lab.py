@@ -6,6 +6,9 @@ Tensors are ``(N, 3, H, W)``; RGB is float in [0, 1], L in [0, 100], ab roughly
 in [-110, 110].
 """
 
+from functools import lru_cache
+
+import numpy as np
 import torch
 
 # sRGB primaries to CIE XYZ (D65), the matrix scikit-image uses.
@@ -19,15 +22,22 @@ _EPS = 0.008856  # (6/29)^3, where the cube root gives way to the linear segment
 _KAPPA = 7.787
 
 
-def _matrix(x: torch.Tensor, inverse: bool = False) -> torch.Tensor:
+@lru_cache(maxsize=None)
+def _constants(device: torch.device, dtype: torch.dtype) -> tuple:
+    """(RGB->XYZ matrix, its inverse, D65 white) on ``device``, built once per device:
+    a tensor made from Python values on every call would be a host->device copy (and,
+    on CUDA, a stream sync) in every training step."""
     m = torch.tensor(_XYZ_FROM_RGB, dtype=torch.float64)
-    if inverse:
-        m = torch.linalg.inv(m)
-    return m.to(device=x.device, dtype=x.dtype)
+    return (m.to(device, dtype), torch.linalg.inv(m).to(device, dtype),
+            torch.tensor(_WHITE_D65, dtype=torch.float64).view(1, 3, 1, 1).to(device, dtype))
+
+
+def _matrix(x: torch.Tensor, inverse: bool = False) -> torch.Tensor:
+    return _constants(x.device, x.dtype)[1 if inverse else 0]
 
 
 def _white(x: torch.Tensor) -> torch.Tensor:
-    return torch.tensor(_WHITE_D65, device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
+    return _constants(x.device, x.dtype)[2]
 
 
 def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
@@ -62,8 +72,6 @@ def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
 
 def uint8_to_rgb(images, device="cpu") -> torch.Tensor:
     """uint8 images (N, H, W, 3), numpy or memmap -> float RGB (N, 3, H, W) in [0, 1] on ``device``."""
-    import numpy as np
-
     # a C-ordered copy: memmaps are read-only, and the layout must not change the rounding
     x = torch.from_numpy(np.array(images, dtype=np.uint8, order="C", copy=True))
     return x.to(device).permute(0, 3, 1, 2).float().div_(255.0)
@@ -76,6 +84,4 @@ def uint8_to_lab(images, device="cpu") -> torch.Tensor:
 
 def lab_to_uint8(lab: torch.Tensor):
     """Lab (N, 3, H, W) -> uint8 sRGB images (N, H, W, 3) as numpy, rounded, gamut-clipped."""
-    import numpy as np
-
     return (lab_to_rgb(lab).permute(0, 2, 3, 1).cpu().numpy() * 255 + 0.5).astype(np.uint8)

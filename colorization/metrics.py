@@ -1,18 +1,33 @@
-"""Evaluation metrics of the paper's section 5.4: AuC of the ab error, top-k
-accuracy of a classifier on colourized images, and top-k confusion matrices.
+"""Evaluation metrics: the AuC of the ab error (the reproduction's section 5.4, after
+Zhang et al.), top-k accuracy of a classifier on colourized images, and the image
+metrics newer colourization papers report (colourfulness, PSNR, SSIM).
 
 AuC follows Zhang et al.: per-pixel Euclidean error in ab, share of pixels within
 each threshold 0..150 in steps of 1, area under that curve normalised to [0, 1].
-The class-rebalanced AuC weights each pixel by the inverse prior probability of
-its ground-truth bin, so that getting rare (saturated) colours right counts as
-much as getting grey right.
+Everything goes through one additive histogram of weighted errors, so a set's AuC,
+an image's AuC and a bootstrap resample's AuC are the same computation.
+
+The class-rebalanced AuC weights each pixel by the inverse prior probability of its
+ground-truth bin, so that getting rare (saturated) colours right counts as much as
+getting grey right. Zhang's prior comes from 1.3 M ImageNet photos; a prior from a
+few thousand photos is 0 or nearly 0 in bins it barely saw, and one val pixel there
+would weigh as much as millions of others (on imagenette-dev, one image carried 98 %
+of the weight). So the prior is floored at ``REBALANCE_FLOOR``: no bin weighs more
+than 10 times a bin of uniform probability 1/Q (the training weights of eq. 2 cap
+it at 2 times with lambda = 0.5). Where the prior is above the floor the weights are
+exactly Zhang's.
 """
 
 import numpy as np
 import torch
-from sklearn.metrics import top_k_accuracy_score
 
 from .bins import Q, nearest_bin
+
+AUC_MAX_THRESHOLD = 150  # ab units; Zhang et al. and the reproduction
+REBALANCE_FLOOR = 1.0 / (10 * Q)
+# PSNR of two uint8 images that differ by rounding noise alone (MSE 1/12): the most an
+# 8-bit comparison can resolve. Identical images (infinite PSNR) count as this in a mean.
+PSNR_CAP = 10 * np.log10(255.0**2 * 12)
 
 
 def ab_error(ab_pred: torch.Tensor, ab_true: torch.Tensor) -> torch.Tensor:
@@ -20,81 +35,127 @@ def ab_error(ab_pred: torch.Tensor, ab_true: torch.Tensor) -> torch.Tensor:
     return torch.linalg.vector_norm(ab_pred.float() - ab_true.float(), dim=1)
 
 
-def auc(ab_pred, ab_true, max_threshold: int = 150, weights=None):
-    """Area under the cumulative ab-error curve -> (score in [0, 1], curve (max_threshold + 1,)).
-
-    ``weights`` (N,H,W) weights pixels, e.g. ``inverse_prior_weights`` for the
-    rebalanced AuC. Errors are compared with ``<=``, so identical images score 1.
-    """
-    err = ab_error(torch.as_tensor(ab_pred), torch.as_tensor(ab_true)).flatten().double()
-    w = torch.ones_like(err) if weights is None else torch.as_tensor(weights).flatten().double()
-    return auc_from_errors(err.cpu().numpy(), w.cpu().numpy(), max_threshold)
-
-
-def auc_from_errors(err: np.ndarray, w: np.ndarray, max_threshold: int = 150):
-    """AuC from flat per-pixel errors and weights; lets callers accumulate over batches."""
-    curve = error_histogram_curve(*error_histogram(err, w, max_threshold))
-    thresholds = np.arange(max_threshold + 1)
-    return float(np.trapezoid(curve, thresholds) / max_threshold), curve
-
-
-def error_histogram(err: np.ndarray, w: np.ndarray, max_threshold: int = 150):
-    """Weighted mass of pixels per integer error step; additive over image batches.
+def error_histogram(err: np.ndarray, w: np.ndarray, max_threshold: int = AUC_MAX_THRESHOLD):
+    """Weighted mass of pixels per integer error step -> (hist (max+2,), total weight);
+    additive over pixels, images and batches.
 
     Bin t holds errors in (t-1, t]; bin 0 holds error 0 exactly (and below), and
     errors above the last threshold go to an overflow bin.
     """
     steps = np.clip(np.ceil(np.asarray(err, dtype=np.float64)), 0, max_threshold + 1).astype(int)
-    hist = np.bincount(steps, weights=np.asarray(w, dtype=np.float64), minlength=max_threshold + 2)
+    hist = np.bincount(steps.ravel(), weights=np.asarray(w, dtype=np.float64).ravel(), minlength=max_threshold + 2)
     return hist, float(np.sum(w))
 
 
-def error_histogram_curve(hist: np.ndarray, total: float) -> np.ndarray:
-    """Cumulative share of (weighted) pixels within each threshold 0..max."""
+def auc_from_histogram(hist: np.ndarray, total) -> tuple:
+    """AuC from error histograms (..., max+2) and their total weights (...,) -> (score
+    (...), curve (..., max+1)): the cumulative share of weight within each threshold
+    and its trapezoid area over [0, max], normalised. NaN where the total is 0."""
+    hist, total = np.asarray(hist, dtype=np.float64), np.asarray(total, dtype=np.float64)
+    max_threshold = hist.shape[-1] - 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        curve = np.cumsum(hist, -1)[..., :-1] / total[..., None]
+    score = np.trapezoid(curve, np.arange(max_threshold + 1), axis=-1) / max_threshold
+    return score, curve
+
+
+def auc(ab_pred, ab_true, max_threshold: int = AUC_MAX_THRESHOLD, weights=None):
+    """Area under the cumulative ab-error curve -> (score in [0, 1], curve (max_threshold + 1,)).
+
+    ``weights`` (N,H,W) weights pixels, e.g. ``inverse_prior_weights`` for the
+    rebalanced AuC. Errors are compared with ``<=``, so identical images score 1.
+    """
+    err = ab_error(torch.as_tensor(ab_pred), torch.as_tensor(ab_true)).double().cpu().numpy()
+    w = np.ones_like(err) if weights is None else torch.as_tensor(weights).double().cpu().numpy()
+    hist, total = error_histogram(err, w, max_threshold)
     if total <= 0:
         raise ValueError("AuC over zero total weight")
-    return np.cumsum(hist)[:-1] / total
+    score, curve = auc_from_histogram(hist, total)
+    return float(score), curve
 
 
-def inverse_prior_weights(ab_true: torch.Tensor, prior: np.ndarray) -> torch.Tensor:
-    """Zhang's rebalancing for AuC: weight 1 / p(bin of the true ab) per pixel (N,H,W).
+def rebalancing_prior(prior: np.ndarray, floor: float = REBALANCE_FLOOR) -> np.ndarray:
+    """The prior the rebalanced AuC divides by: ``prior`` floored at ``floor``."""
+    return np.maximum(np.asarray(prior, dtype=np.float64), floor)
 
-    Bins the prior never saw get weight 0, since 1/0 would let one pixel decide.
-    """
-    p = torch.as_tensor(np.asarray(prior), dtype=torch.float64, device=ab_true.device)
-    inv = torch.where(p > 0, 1.0 / p.clamp_min(1e-300), torch.zeros_like(p))
-    return inv[nearest_bin(ab_true)]
+
+def inverse_prior_weights(ab_true: torch.Tensor, prior: np.ndarray, floor: float = REBALANCE_FLOOR) -> torch.Tensor:
+    """Rebalancing for AuC: weight 1 / p(bin of the true ab) per pixel (N,H,W), with p
+    floored (``rebalancing_prior``); ``floor=0`` is Zhang's definition to the letter."""
+    p = rebalancing_prior(prior, floor)
+    inv = np.divide(1.0, p, out=np.zeros_like(p), where=p > 0)
+    return torch.as_tensor(inv, device=ab_true.device)[nearest_bin(ab_true)]
 
 
 def equal_bin_weights(ab_true: torch.Tensor) -> torch.Tensor:
-    """Steadier rebalancing: every occupied ground-truth bin gets equal total weight (N,H,W)."""
+    """Steadier rebalancing: every occupied ground-truth bin gets equal total weight (N,H,W)
+    (the inverse prior of the evaluated ground truth itself)."""
     idx = nearest_bin(ab_true)
     counts = torch.bincount(idx.flatten(), minlength=Q).double()
     return 1.0 / counts[idx]
 
 
-def topk_correct(scores: np.ndarray, labels: np.ndarray, k: int = 5) -> np.ndarray:
-    """Boolean per image: is the true label among the k highest scores? scores (N,C)."""
-    top = np.argsort(-np.asarray(scores), axis=1, kind="stable")[:, :k]
+def topk_hits(scores: np.ndarray, labels: np.ndarray, k: int = 5) -> np.ndarray:
+    """Boolean per image: is the true label among the k highest scores? scores (N,C).
+
+    Per image, because bootstrap intervals resample images; the mean over images is
+    scikit-learn's ``top_k_accuracy_score`` (a test holds them equal)."""
+    scores = np.asarray(scores)
+    k = min(k, scores.shape[1])
+    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
     return (top == np.asarray(labels)[:, None]).any(axis=1)
 
 
 def topk_accuracy(scores: np.ndarray, labels: np.ndarray, k: int = 5) -> float:
-    """Top-k accuracy via scikit-learn, over all classes the scores cover."""
-    scores = np.asarray(scores)
-    return float(top_k_accuracy_score(labels, scores, k=k, labels=np.arange(scores.shape[1])))
+    return float(topk_hits(scores, labels, k).mean()) if len(labels) else float("nan")
 
 
-def topk_confusion(scores: np.ndarray, labels: np.ndarray, n_classes: int, k: int = 5) -> np.ndarray:
-    """C[i, j] = share of images of class i that have class j among their top k.
+def colorfulness(rgb_uint8: np.ndarray) -> np.ndarray:
+    """Hasler & Suesstrunk (2003) colourfulness M of each image, (N,H,W,3) uint8 -> (N,).
 
-    The paper's top-5 confusion matrix: the diagonal is per-class top-k accuracy
-    and each row sums to k over all classes (when scores cover exactly them).
-    Rows of classes without images are NaN.
+    M = sigma_rgyb + 0.3 mu_rgyb over the opponent channels rg = R - G and
+    yb = (R + G) / 2 - B, signed as in the paper (some code takes |rg|, which changes
+    mu), on the 0..255 scale. A grey image has M = 0.
     """
-    top = np.argsort(-np.asarray(scores), axis=1, kind="stable")[:, :k]
-    hits = np.zeros((n_classes, n_classes))
-    np.add.at(hits, (np.repeat(labels, top.shape[1]), top.ravel()), 1.0)
-    per_class = np.bincount(labels, minlength=n_classes).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return hits / per_class[:, None]
+    x = np.asarray(rgb_uint8, dtype=np.float64)
+    rg = x[..., 0] - x[..., 1]
+    yb = 0.5 * (x[..., 0] + x[..., 1]) - x[..., 2]
+    axes = tuple(range(1, rg.ndim))
+    sigma = np.sqrt(rg.var(axis=axes) + yb.var(axis=axes))
+    mu = np.sqrt(rg.mean(axis=axes) ** 2 + yb.mean(axis=axes) ** 2)
+    return sigma + 0.3 * mu
+
+
+def psnr(pred_uint8: np.ndarray, true_uint8: np.ndarray) -> np.ndarray:
+    """PSNR (dB, data range 255) of each RGB image against its ground truth, (N,H,W,3) x2 ->
+    (N,); infinite for identical images (``mean_psnr`` caps those)."""
+    from skimage.metrics import peak_signal_noise_ratio
+
+    out = np.empty(len(pred_uint8))
+    for i, (p, t) in enumerate(zip(pred_uint8, true_uint8)):
+        out[i] = np.inf if np.array_equal(p, t) else peak_signal_noise_ratio(t, p, data_range=255)
+    return out
+
+
+def mean_psnr(values: np.ndarray, weights=None) -> float:
+    """Mean PSNR over images, identical images counted as ``PSNR_CAP``; infinite only if
+    every image is identical (the ground truth against itself)."""
+    values = np.asarray(values, dtype=np.float64)
+    if np.isinf(values).all():
+        return float("inf")
+    return float(np.average(np.minimum(values, PSNR_CAP), weights=weights))
+
+
+def ssim(pred_uint8: np.ndarray, true_uint8: np.ndarray) -> np.ndarray:
+    """SSIM (scikit-image, Gaussian-free 7x7 window, data range 255, over the RGB channels)
+    of each image against its ground truth, (N,H,W,3) x2 -> (N,); 1 for identical images."""
+    from skimage.metrics import structural_similarity
+
+    return np.array([1.0 if np.array_equal(p, t) else
+                     structural_similarity(t, p, channel_axis=-1, data_range=255, win_size=_ssim_window(t))
+                     for p, t in zip(pred_uint8, true_uint8)])
+
+
+def _ssim_window(img) -> int:
+    side = min(img.shape[:2])
+    return min(7, side if side % 2 else side - 1)

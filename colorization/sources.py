@@ -21,14 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .images import UnreadableImage, load_rgb
+from .errors import SourceError
+from .images import load_rgb
 
 SPLITS = ("train", "val")
 WNID = re.compile(r"^n\d{8}$")
-
-
-class SourceError(Exception):
-    """The data source is missing or laid out wrongly; the message says how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +80,8 @@ class FolderSource:
     def _classes(self, split):
         base = Path(self.root) / split
         if not base.is_dir():
-            raise SourceError(f"folder source: {base} does not exist; expected <root>/{{train,val}}/<wnid or class>/images")
+            raise SourceError(f"folder source: {base} does not exist; "
+                              "expected <root>/{train,val}/<wnid or class>/images")
         mapping = read_class_map(self.class_map) if self.class_map else {}
         out, unmapped = {}, []
         for d in sorted(p for p in base.iterdir() if p.is_dir()):
@@ -100,7 +98,11 @@ class FolderSource:
         return out
 
     def candidates(self):
-        return sorted(self._classes("train"))
+        classes = sorted(self._classes("train"))
+        if not classes:
+            raise SourceError(f"folder source: no class folders in {Path(self.root) / 'train'}; expected "
+                              "<root>/train/<wnid or class>/images")
+        return classes
 
     def items(self, split, wnids):
         classes = self._classes(split)
@@ -188,12 +190,12 @@ class ImageNetSource:
 def make_source(kind: str, root=None, seed=0, train_per_class=60, val_per_class=15, class_map=None):
     if kind == "synthetic":
         return SyntheticSource(seed, train_per_class, val_per_class)
-    if root is None:
+    if root is None or root == "none":
         raise SourceError(f"data.root must be set for data.source={kind}")
     if not Path(root).is_dir():
         raise SourceError(f"data.root {root} does not exist (data.source={kind})")
     if kind == "folder":
-        return FolderSource(str(root), class_map)
+        return FolderSource(str(root), None if class_map in (None, "none") else class_map)
     if kind == "imagenet":
         return ImageNetSource(str(root))
     raise SourceError(f"data.source must be one of synthetic, folder, imagenet; got {kind!r}")
@@ -208,37 +210,12 @@ def cap_per_class(items, cap, seed=0):
     for it in items:
         by_class.setdefault(it.wnid, []).append(it)
     out = []
-    for w, group in by_class.items():
+    for group in by_class.values():
         keep = sorted(rng.permutation(len(group))[:cap])
         out += [group[i] for i in keep]
     return out
 
 
-_OPEN = {}
-
-
-def load_into(args):
-    """Worker task: load one item into slot ``i`` of the .npy file at ``out`` (opened once
-    per process), so pixels never travel between processes. Returns None or the reason
-    the item was skipped."""
-    source, item, i, size, mode, out = args
-    try:
-        img = source.load(item, size, mode)
-    except UnreadableImage as e:
-        return str(e)
-    except Exception as e:  # a source bug must not lose a long run either; it is listed
-        return f"{type(e).__name__}: {e}"
-    if out not in _OPEN:
-        _OPEN.clear()
-        _OPEN[out] = np.load(out, mmap_mode="r+")
-    _OPEN[out][i] = img
-    return None
-
-
-def quiet_worker():
-    """Pool initializer: one thread per worker (workers already run in parallel)."""
-    import os
-
-    os.environ["OMP_NUM_THREADS"] = "1"
-    if "torch" in __import__("sys").modules:
-        __import__("torch").set_num_threads(1)
+def source_from_config(d) -> "SyntheticSource | FolderSource | ImageNetSource":
+    """The source a ``data`` params section describes."""
+    return make_source(d["source"], d["root"], d["seed"], d["train_per_class"], d["val_per_class"], d["class_map"])

@@ -256,7 +256,7 @@ def render(cls: Produce, rng: np.random.Generator, size: int) -> np.ndarray:
     x, y = _grid(n)
     L, A, B = _background(rng, n)
     k = rng.integers(cls.count[0], cls.count[1] + 1)
-    for i in range(k):
+    for _ in range(k):
         rad = rng.uniform(*cls.size) * (1.0 if k == 1 else 0.8)
         cx, cy = (rng.uniform(0.3, 0.7, 2) if k == 1 else rng.uniform(0.2, 0.8, 2))
         ang = rng.uniform(-0.6, 0.6) if cls.shape not in ("long", "cone", "chili", "crescent") else rng.uniform(-np.pi, np.pi)

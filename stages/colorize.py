@@ -1,7 +1,9 @@
 """Stage `colorize`: the val images as each variant of the paper's Table 2 sees them:
 `gt` (the original), `grey` (ab = 0), `random` (ab of a random training image),
-`ours` (our network, annealed mean at `colorize.T`) and `zhang` (Zhang et al.'s
-released ECCV16 weights, when `colorize.zhang_weights` names the file)."""
+`ours` (our network: annealed mean at `colorize.T`, or the regressed ab of an L2
+model) and `zhang` (Zhang et al.'s released ECCV16 weights, when
+`colorize.zhang_weights` names the file). Which val images: `colorize.eval_synsets`,
+`colorize.max_images`, `colorize.seed` (the paper: 1000 images of 20 synsets)."""
 
 from pathlib import Path
 
@@ -14,11 +16,10 @@ from tqdm import tqdm
 from colorization.inference import colorize_lab, colorize_uint8, grey_uint8, load_colorizer, with_ab_of
 from colorization.lab import lab_to_uint8, uint8_to_lab
 from colorization.model import load_zhang_eccv16
-from stages.common import atomic_path, load_params, pick_device, say, write_csv, write_json
+from stages.common import atomic_path, is_unset, load_params, pick_device, run, say, write_csv, write_json
 
 OUT = Path("data/colorized")
-ZHANG_HELP = ("set colorize.zhang_weights to Zhang et al.'s colorization_release_v2-9b330a0b.pth "
-              "(https://colorizers.s3.us-east-2.amazonaws.com/colorization_release_v2-9b330a0b.pth)")
+ZHANG_SIZE = 256  # Zhang's network sees 256 px L, as their demo does
 
 
 def eval_subset(manifest, synsets, eval_synsets, max_images, seed):
@@ -39,24 +40,24 @@ def batched(fn, images, batch, desc):
     return out
 
 
-def zhang_colorize(net, images, T, device, size=256):
-    """Zhang's network works on 256 px L (as their demo does); ab is brought back to our size."""
+def zhang_colorize(net, images, T, device):
+    """Zhang's network at 256 px L; its ab is brought back to our size."""
     lab = uint8_to_lab(images, device)
-    big = F.interpolate(lab, size=(size, size), mode="bilinear", align_corners=False)
+    big = F.interpolate(lab, size=(ZHANG_SIZE, ZHANG_SIZE), mode="bilinear", align_corners=False)
     ab = F.interpolate(colorize_lab(net, big, T)[:, 1:], size=lab.shape[-2:], mode="bilinear", align_corners=False)
     return lab_to_uint8(torch.cat([lab[:, :1], ab], 1))
 
 
 def main():
     p = load_params()
-    c, e = p["colorize"], p["evaluate"]
-    device = pick_device(p["train"]["device"])
+    c = p["colorize"]
+    device = pick_device(p["runtime"]["device"])
     manifest = pd.read_csv("data/resized/manifest.csv")
-    subset = eval_subset(manifest, pd.read_csv("data/synsets.csv"), e["eval_synsets"], e["max_images"], e["seed"])
+    subset = eval_subset(manifest, pd.read_csv("data/synsets.csv"), c["eval_synsets"], c["max_images"], c["seed"])
     val = np.load("data/resized/val.npy", mmap_mode="r")
     gt = np.array(val[subset["index"].to_numpy()])
     train = np.load("data/resized/train.npy", mmap_mode="r")
-    donors = np.random.default_rng(e["seed"]).integers(0, len(train), len(gt))
+    donors = np.random.default_rng(c["seed"]).integers(0, len(train), len(gt))
     variants = {
         "gt": gt,
         "grey": batched(grey_uint8, gt, 256, "grey"),
@@ -65,14 +66,13 @@ def main():
     model = load_colorizer("models/colorizer.pt", device)
     variants["ours"] = batched(lambda b: colorize_uint8(model, b, c["T"], device), gt, c["batch_size"], "ours")
     status = {}
-    if c["zhang_weights"] and Path(c["zhang_weights"]).is_file():
+    if not is_unset(c["zhang_weights"]):
         zhang = load_zhang_eccv16(c["zhang_weights"]).to(device)
         variants["zhang"] = batched(lambda b: zhang_colorize(zhang, b, c["T"], device), gt, 16, "zhang")
     else:
-        why = (f"colorize.zhang_weights {c['zhang_weights']} does not exist" if c["zhang_weights"]
-               else "no weights given (colorize.zhang_weights)")
-        status["zhang"] = why
-        say(f"colorize: zhang skipped: {why}; {ZHANG_HELP}")
+        status["zhang"] = "no weights given (colorize.zhang_weights)"
+        say("colorize: zhang skipped: set colorize.zhang_weights to Zhang et al.'s "
+            "colorization_release_v2-9b330a0b.pth to add the row")
     OUT.mkdir(parents=True, exist_ok=True)
     for name, arr in variants.items():
         with atomic_path(OUT / f"{name}.npy") as tmp:
@@ -81,8 +81,9 @@ def main():
     rows.insert(1, "random_donor", donors)
     write_csv(OUT / "images.csv", rows)
     write_json(OUT / "skipped.json", status)
+    write_json(OUT / "info.json", {"T": c["T"], "head": model.head, "n_images": len(gt)})
     say(f"colorize: {len(gt)} val images x {len(variants)} variants ({', '.join(variants)}) at T={c['T']}")
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -7,13 +7,15 @@ import numpy as np
 import pandas as pd
 
 from colorization import figures as F
+from colorization.confusion import confused_only_after, off_diagonal, topk_confusion
 from colorization.inference import colorize_uint8, grey_uint8, load_colorizer
-from colorization.published import KTH_TABLE2
-from stages.common import atomic_path, load_params, say
+from colorization.lab import uint8_to_lab
+from stages.common import atomic_path, load_params, pick_device, run, say
+from stages.report import write_report, write_table2
 
 REP, FIG, COL = Path("reports"), Path("reports/figures"), Path("data/colorized")
 TEMPERATURES = (1.0, 0.77, 0.58, 0.38, 0.29, 0.14, 0.0)
-N_EXAMPLES = 4  # best, worst and random columns each
+N_EXAMPLES = 4  # best, typical and worst columns each
 
 
 def save(fig, name):
@@ -25,98 +27,78 @@ def save(fig, name):
 
 def vivid_index(gt):
     """Figure 1's image: the val image with the most saturated ground truth (a clear example)."""
-    from colorization.evaluation import to_lab
-
-    chroma = [float(np.linalg.norm(to_lab(gt[i : i + 1])[0, 1:].numpy(), axis=0).mean()) for i in range(len(gt))]
+    chroma = [float(uint8_to_lab(gt[i : i + 1])[0, 1:].norm(dim=0).mean()) for i in range(len(gt))]
     return int(np.argmax(chroma))
 
 
-def fig_temperature(gt, device="cpu"):
+def fig_temperature(gt, device):
     model = load_colorizer("models/colorizer.pt", device)
     i = vivid_index(gt)
     img = gt[i : i + 1]
+    if model.head == "regression":  # an L2 model has no distribution to anneal
+        save(F.temperature({}, grey_uint8(img)[0], img[0], regressed=colorize_uint8(model, img, 0.0, device)[0]),
+             "fig1_temperature.png")
+        return
     by_T = {T: colorize_uint8(model, img, T, device)[0] for T in TEMPERATURES}
     save(F.temperature(by_T, grey_uint8(img)[0], img[0]), "fig1_temperature.png")
 
 
-def example_columns(per_image, seed):
+def example_columns(per_image):
     """Rule: the N best and N worst val images by our rebalanced per-image AuC, and N
-    drawn at random (seeded)."""
+    typical ones (at evenly spaced ranks between them)."""
     order = per_image.sort_values("auc_rebal_ours", na_position="first").index.to_numpy()
     worst, best = list(order[:N_EXAMPLES]), list(order[::-1][:N_EXAMPLES])
-    rest = [i for i in per_image.index if i not in best + worst]
-    rand = sorted(np.random.default_rng(seed).choice(rest, min(N_EXAMPLES, len(rest)), replace=False).tolist())
-    titles = [f"best {k + 1}" for k in range(len(best))] + [f"worst {k + 1}" for k in range(len(worst))] + \
-             [f"random {k + 1}" for k in range(len(rand))]
-    return best + worst + rand, titles
+    middle = order[N_EXAMPLES:-N_EXAMPLES] if len(order) > 2 * N_EXAMPLES else order[:0]
+    quantiles = np.linspace(0.2, 0.8, N_EXAMPLES) if len(middle) else []
+    typical = [int(middle[int(q * (len(middle) - 1))]) for q in quantiles]
+    titles = ([f"best {k + 1}" for k in range(len(best))] + [f"typical {k + 1}" for k in range(len(typical))]
+              + [f"worst {k + 1}" for k in range(len(worst))])
+    return best + typical + worst, titles
 
 
-def fig_examples(variants, per_image, seed):
-    cols, titles = example_columns(per_image, seed)
+def fig_examples(variants, per_image):
+    cols, titles = example_columns(per_image)
     rows = {v: [variants[v][i] for i in cols] for v in ("grey", "ours", "zhang", "gt") if v in variants}
     save(F.examples(rows, titles), "fig2_examples.png")
 
 
-def fig_confusions(variants, per_image, synsets):
-    conf = pd.read_csv(REP / "confusion_top5.csv")
-    off = conf[conf.true != conf.predicted]
-    name = dict(zip(synsets.wnid, synsets.synset.str.split(".").str[0]))
-    labels = [f"{name.get(t, t)} → {name.get(p, p)}" for t, p in zip(off.true, off.predicted)]
-    save(F.confusion_scatter(off.c_gt.to_numpy(), off.c_ours.to_numpy(), labels), "fig5_confusion_scatter.png")
+def fig_confusions(variants, synsets):
+    """Figures 5 and 6 from the top-5 predictions the evaluate stage saved."""
+    top = np.load("data/evaluation/top5.npz")
+    labels, names, rows_of = top["labels"], list(top["names"]), top["rows"]
+    n_out = len(names)
+    c_gt, c_ours = topk_confusion(top["gt"], labels, n_out), topk_confusion(top["ours"], labels, n_out)
+    classes = sorted(set(labels.tolist()))
+    short = dict(zip(synsets.wnid, synsets.synset.str.split(".").str[0]))
+    r, c, g, o = off_diagonal(c_gt, c_ours, classes, classes)
+    pair_names = [f"{short.get(names[i], names[i])} → {short.get(names[j], names[j])}" for i, j in zip(r, c)]
+    save(F.confusion_scatter(g, o, pair_names), "fig5_confusion_scatter.png")
     amp = pd.read_csv(REP / "amplified_confusions.csv")
     if amp.empty:
         save(F.amplified_confusion([], [], [], "no confusion increased"), "fig6_amplified_confusion.png")
         return
-    top = amp.iloc[0]
-    has = lambda col, w: col.fillna("").str.split().apply(lambda s: w in s)  # noqa: E731
-    rows = per_image[(per_image.wnid == top.true) & has(per_image.top5_ours, top.confused_with)
-                     & ~has(per_image.top5_gt, top.confused_with)].index[:6]
-    title = (f"{top.true_synset} confused with {top.confused_synset}: top-5 confusion "
-             f"{top.c_gt:.2f} → {top.c_colourized:.2f}")
+    first = amp.iloc[0]
+    true, other = names.index(first.true), names.index(first.confused_with)
+    rows = rows_of[confused_only_after(top["gt"], top["ours"], labels, true, other)][:6]
+    title = (f"{first.true_synset} confused with {first.confused_synset}: top-5 confusion "
+             f"{first.c_gt:.2f} → {first.c_colourized:.2f}")
     save(F.amplified_confusion(variants["gt"][rows], variants["grey"][rows], variants["ours"][rows], title),
          "fig6_amplified_confusion.png")
 
 
-def write_table2(metrics, ci, params):
-    def cell(v, key):
-        m = metrics.get(v, {})
-        if "skipped" in m:
-            return "skipped"
-        lo, hi = ci.get(v, {}).get(key, [np.nan, np.nan])
-        return f"{100 * m[key]:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]"
-
-    lines = ["# Table 2: colourization accuracy and semantic interpretability", "",
-             "This run (percent, bootstrap 95% interval over val images in brackets):", "",
-             "| method | AuC | AuC rebalanced | AuC rebalanced (equal per bin) | top-5 |", "|---|---|---|---|---|"]
-    for v in ("gt", "grey", "random", "zhang", "ours"):
-        lines.append(f"| {F.LABELS[v]} | {cell(v, 'auc')} | {cell(v, 'auc_rebal')} | {cell(v, 'auc_rebal_eq')} | "
-                     f"{cell(v, 'top5')} |")
-    lines += ["", "Published by the KTH reproduction (Table 2; ImageNet, VGG-16 pretrained on ImageNet):", "",
-              "| method | AuC | AuC rebalanced | top-5 |", "|---|---|---|---|"]
-    published = {**F.LABELS, "ours": "KTH reproduction"}
-    lines += [f"| {published[v]} | {a} | {r} | {t} |" for v, (a, r, t) in KTH_TABLE2.items()]
-    d, t, e = params["data"], params["train"], params["evaluate"]
-    lines += ["", "Key params of this run: "
-              f"source {d['source']}, {d['size']} px, width {params['model']['width']}, "
-              f"{t['iterations']} iterations of batch {t['batch_size']} (crop {t['crop']}, lr {t['lr']}), "
-              f"lambda {params['prior']['lam']}, T {params['colorize']['T']}, classifier {e['classifier']}.", ""]
-    with atomic_path(REP / "table2.md") as tmp:
-        tmp.write_text("\n".join(lines))
-
-
 def main():
     p = load_params()
+    device = pick_device(p["runtime"]["device"])
     synsets = pd.read_csv("data/synsets.csv")
     skipped = json.loads((COL / "skipped.json").read_text())
     variants = {v: np.load(COL / f"{v}.npy") for v in ("gt", "grey", "random", "zhang", "ours") if v not in skipped}
     per_image = pd.read_csv(REP / "per_image.csv")
     metrics, ci = json.loads((REP / "metrics.json").read_text()), json.loads((REP / "metrics_ci.json").read_text())
 
-    fig_temperature(variants["gt"])
-    fig_examples(variants, per_image, p["evaluate"]["seed"])
-    per_synset = pd.read_csv(REP / "per_synset_top5.csv")
-    save(F.per_synset_top5(per_synset), "fig4_per_synset.png")
-    fig_confusions(variants, per_image, synsets)
+    fig_temperature(variants["gt"], device)
+    fig_examples(variants, per_image)
+    save(F.per_synset_top5(pd.read_csv(REP / "per_synset_top5.csv")), "fig4_per_synset.png")
+    fig_confusions(variants, synsets)
     prior = pd.read_csv("data/prior.csv")
     save(F.prior_and_weights(prior.a, prior.b, prior.p, prior.weight), "prior.png")
     curves = pd.read_csv(REP / "auc_curves.csv")
@@ -124,15 +106,13 @@ def main():
     save(F.auc_curves(curves.threshold.to_numpy(), {n: curves[n].to_numpy() for n in names},
                       {n: metrics[n]["auc"] for n in names}), "auc_curves.png")
     log = pd.read_csv("dvclive/plots/metrics/train/loss.tsv", sep="\t")
-    save(F.learning_curve(log.step.to_numpy(), log.loss.to_numpy()), "learning_curve.png")
+    save(F.learning_curve(log.step.to_numpy(), log.loss.to_numpy(), p["train"]["loss"]), "learning_curve.png")
     sim = pd.read_csv("data/synset_similarity.csv", index_col=0)
     save(F.synset_similarity(sim.to_numpy(), list(synsets.synset)), "synsets.png")
-    write_table2(metrics, ci, p)
-    from stages.report import write_report
-
-    write_report(metrics, p)
+    write_table2(metrics, ci, p, len(synsets))
+    write_report(metrics, ci, p)
     say(f"figures: wrote {len(list(FIG.glob('*.png')))} figures to {FIG}, {REP / 'table2.md'} and {REP / 'README.md'}")
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -1,35 +1,28 @@
 """Stage `prior`: the empirical ab-bin distribution of the training split at the
-network's output resolution (a quarter of the crop, as in training), smoothed
-(`prior.sigma`) and turned into rebalancing weights (`prior.lam`)."""
+network's output resolution (as the loss sees it), smoothed (`prior.sigma`) and
+turned into rebalancing weights (`prior.lam`, the reproduction's eq. 2 = Zhang et
+al.'s eq. 3-4), or the same from a given prior (`prior.file`, e.g. Zhang's ImageNet
+prior)."""
 
 import numpy as np
 import pandas as pd
-import torch.nn.functional as F
 from tqdm import tqdm
 
 from colorization.bins import Q, ab_bins
 from colorization.lab import uint8_to_lab
+from colorization.model import target_ab
 from colorization.prior import bin_counts, empirical_prior, rebalance_weights, smooth_prior
-from stages.common import load_params, say, write_csv
+from stages.common import is_unset, load_params, run, say, write_csv
 
 OUT = "data/prior.csv"
-OUTPUT_STRIDE = 4  # the network predicts ab at 1/4 of its input resolution
 
 
 def count_bins(images, batch=256):
-    """Bin counts of ab, average-pooled to output resolution, over uint8 (N,S,S,3)."""
+    """Bin counts of ab at the network's output resolution over uint8 (N,S,S,3)."""
     counts = np.zeros(Q)
     for i in tqdm(range(0, len(images), batch), desc="prior", mininterval=2, disable=None):
-        ab = F.avg_pool2d(uint8_to_lab(images[i : i + batch])[:, 1:], OUTPUT_STRIDE)
-        counts += bin_counts(ab)
+        counts += bin_counts(target_ab(uint8_to_lab(images[i : i + batch])[:, 1:]))
     return counts
-
-
-def read_prior_file(path):
-    p = pd.read_csv(path)["p"].to_numpy(dtype=float)
-    if p.shape != (Q,) or (p < 0).any() or p.sum() <= 0:
-        raise SystemExit(f"prior.file {path}: expected a column 'p' of {Q} non-negative values")
-    return p / p.sum()
 
 
 def prior_table(p, sigma, lam, counts=None):
@@ -44,8 +37,8 @@ def prior_table(p, sigma, lam, counts=None):
 
 def main():
     params = load_params()["prior"]
-    if params["file"]:
-        p, counts = read_prior_file(params["file"]), None
+    if not is_unset(params["file"]):
+        p, counts = empirical_prior(pd.read_csv(params["file"])["p"].to_numpy(dtype=float)), None
         say(f"prior: using the given prior {params['file']}")
     else:
         counts = count_bins(np.load("data/resized/train.npy", mmap_mode="r"))
@@ -57,4 +50,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

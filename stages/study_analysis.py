@@ -1,44 +1,17 @@
 """Stage `study_analysis`: the fool rate from every participant's results file in
-data/study/responses/ (malformed or duplicate files are reported and skipped),
-and the paper's Figure 3."""
+data/study/responses/ (malformed, duplicate or odd entries are listed with the reason
+and skipped), and the paper's Figure 3."""
 
-import hashlib
-import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from PIL import Image
 
 from colorization import figures as F
-from colorization.study import ResponseError, read_responses, summarise
-from stages.common import atomic_path, say, write_json
+from colorization.study import collect_responses, read_trials_js, summarise
+from stages.common import atomic_path, run, say, write_json
 
 RESPONSES, STUDY, FIG = Path("data/study/responses"), Path("reports/study"), Path("reports/figures")
-
-
-def collect(folder, known):
-    """All valid result files; returns (trials, report of skipped files)."""
-    frames, skipped, seen_hash, seen_pid = [], [], {}, {}
-    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
-        text = path.read_text(errors="replace")
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        if digest in seen_hash:
-            skipped.append({"file": path.name, "reason": f"duplicate of {seen_hash[digest]}"})
-            continue
-        try:
-            frame = read_responses(text, known)
-        except ResponseError as e:
-            skipped.append({"file": path.name, "reason": str(e)})
-            continue
-        pid = frame.participant.iloc[0]
-        if pid in seen_pid:
-            skipped.append({"file": path.name, "reason": f"participant {pid} already counted from {seen_pid[pid]}"})
-            continue
-        seen_hash[digest], seen_pid[pid] = path.name, path.name
-        frames.append(frame)
-    trials = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["participant", "image", "fooled"])
-    return trials, skipped
 
 
 def fig3(result, trials_js):
@@ -50,14 +23,17 @@ def fig3(result, trials_js):
     ranked = sorted(per.items(), key=lambda kv: (-kv[1]["fooled"], kv[0]))
     most = [kv for kv in ranked if kv[1]["fooled"] > 0][:5]
     none = [kv for kv in ranked if kv[1]["fooled"] == 0][:5]
-    pick = lambda kvs: [(np.asarray(Image.open(STUDY / fake_of[i])), f"fooled {v['fooled']}/{v['shown']}") for i, v in kvs]  # noqa: E731
+
+    def pick(kvs):
+        return [(np.asarray(Image.open(STUDY / fake_of[i])), f"fooled {v['fooled']}/{v['shown']}") for i, v in kvs]
+
     return F.study_results(pick(most), pick(none), result["summary"])
 
 
 def main():
-    trials_js = json.loads((STUDY / "trials.js").read_text().split("=", 1)[1].rstrip().rstrip(";"))
+    trials_js = read_trials_js(STUDY / "trials.js")
     known = {t["id"] for t in trials_js["images"]}
-    trials, skipped = collect(RESPONSES, known)
+    trials, skipped = collect_responses(RESPONSES, known)
     result = {**summarise(trials), "skipped_files": skipped}
     write_json(STUDY / "results.json", result)
     lo, hi = result["ci95"] or (None, None)
@@ -73,4 +49,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -4,23 +4,29 @@ similarity to `synsets.seeds`, as the paper chose 33 ImageNet synsets."""
 import numpy as np
 import pandas as pd
 
-from colorization.sources import make_source
+from colorization.sources import source_from_config
 from colorization.wordnet import load_wordnet, select_synsets, similarity_matrix, synset_from_wnid
-from stages.common import atomic_path, load_params, say, write_csv
+from stages.common import ParamsError, atomic_path, load_params, run, say, write_csv
 
 OUT_CSV, OUT_SIM = "data/synsets.csv", "data/synset_similarity.csv"
 
 
-def source_from_params(d):
-    return make_source(d["source"], d["root"], d["seed"], d["train_per_class"], d["val_per_class"], d["class_map"])
-
-
 def main():
     p = load_params()
-    source = source_from_params(p["data"])
+    d, s = p["data"], p["synsets"]
+    source = source_from_config(d)
     wn = load_wordnet()
+    for seed in s["seeds"]:
+        try:
+            wn.synset(seed)
+        except Exception:
+            raise ParamsError(f"'synsets.seeds' holds {seed!r}, which is not a WordNet 3.0 synset name "
+                              "(e.g. fruit.n.01)") from None
     candidates = [w for w in source.candidates() if _is_noun_synset(wn, w)]
-    chosen = select_synsets(candidates, p["synsets"]["seeds"], p["synsets"]["count"], wn)
+    if s["count"] > len(candidates):
+        raise ParamsError(f"'synsets.count' is {s['count']} but the {d['source']} source offers only "
+                          f"{len(candidates)} classes; set synsets.count to at most {len(candidates)}")
+    chosen = select_synsets(candidates, s["seeds"], s["count"], wn)
     rows = []
     for wnid, name, score in chosen:
         syn = synset_from_wnid(wn, wnid)
@@ -48,4 +54,4 @@ def _is_noun_synset(wn, wnid):
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

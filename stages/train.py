@@ -1,9 +1,13 @@
 """Stage `train`: train ColorizationNet from scratch on the resized train split.
 
-Resumable: a checkpoint of model, optimizer, scaler and RNG states is written
-every `train.checkpoint_every` iterations to models/checkpoints/ (a DVC
-`persist` output); re-running after an interruption (kill -9 included)
-continues from it and ends with the same weights as an uninterrupted run.
+Resumable: a checkpoint of model, optimizer and RNG states is written every
+`train.checkpoint_every` iterations to models/checkpoints/ (a DVC `persist`
+output). Re-running after an interruption (kill -9 included) continues from it and
+ends with the same weights as an uninterrupted run. A checkpoint is resumed only by
+the run it belongs to: same params, same training pixels, same code, at most
+`train.iterations` steps, and the same learning rate on every step it took;
+anything else starts afresh and says why. One training at a time per workspace
+(models/train.lock holds the PID of the one running).
 Multi-GPU / multi-node: launch with `torchrun --nproc_per_node=N -m stages.train`.
 """
 
@@ -20,17 +24,23 @@ import torch.distributed as dist
 
 from colorization.bins import ab_bins
 from colorization.data import training_loader
+from colorization.inference import preview_grid, preview_images
+from colorization.lock import TrainingLock
 from colorization.model import ColorizationNet
-from colorization.training import fingerprint, load_checkpoint, save_checkpoint, train_step, unwrap
-from stages.common import load_params, pick_device, say
-from stages.preview import preview_grid
+from colorization.training import (autocast_dtype, content_digest, fingerprint, load_checkpoint, loaded_code_digest,
+                                   lr_at, make_optimizer, resumable, save_checkpoint, schedule_digest, set_lr,
+                                   train_step, unwrap)
+from stages.common import ROOT, load_params, pick_device, run, say
 
 CKPT = Path("models/checkpoints/last.pt")
 OUT = Path("models/colorizer.pt")
-LIVE_DIR = "dvclive"
-# Params that do not change the trained weights, left out of the run fingerprint.
+LOCK = Path("models/train.lock")
+LIVE_DIR = Path("dvclive")
 FAULT_AT = int(os.environ.get("COLORIZATION_KILL_AT_ITERATION", 0))
-NOT_IN_FINGERPRINT = ("device", "workers", "checkpoint_every", "log_every", "preview_every", "iterations")
+# Params that do not change the trained weights, or (iterations, the schedule) that are
+# checked step by step against the checkpoint instead of as a whole.
+NOT_IN_FINGERPRINT = ("workers", "checkpoint_every", "log_every", "preview_every", "iterations", "lr", "lr_schedule",
+                      "lr_warmup")
 
 
 def setup_distributed(device_name):
@@ -49,60 +59,60 @@ def setup_distributed(device_name):
 
 def build(cfg, width, device, world):
     torch.manual_seed(cfg["seed"])  # same initial weights on every rank
-    model = ColorizationNet(width).to(device)
+    model = ColorizationNet(width, head=cfg["loss"]).to(device)
     if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed crop size: pick the fastest kernels once
         model = model.to(memory_format=torch.channels_last)
+    opt = make_optimizer([p for p in model.parameters() if p.requires_grad], cfg, device)
     if world > 1:
-        model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.Adam(trainable, lr=cfg["lr"], betas=tuple(cfg["betas"]), weight_decay=cfg["weight_decay"])
+        ids = [device.index] if device.type == "cuda" else None
+        model = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
+    if cfg["compile"]:
+        model = torch.compile(model)
     return model, opt
-
-
-def open_live(resume, step):
-    from dvclive import Live
-
-    live = Live(LIVE_DIR, resume=resume, dvcyaml=None, save_dvc_exp=False, report=None)
-    live.step = step
-    return live
 
 
 def main():
     p = load_params()
-    cfg, width = p["train"], p["model"]["width"]
-    rank, world, device = setup_distributed(cfg["device"])
-    images = np.load("data/resized/train.npy", mmap_mode="r")
-    if cfg["crop"] > images.shape[1]:
-        raise SystemExit(f"train.crop {cfg['crop']} is larger than the resized images ({images.shape[1]} px)")
-    if cfg["crop"] % 8:
-        raise SystemExit(f"train.crop must be a multiple of 8 (three stride-2 convolutions); got {cfg['crop']}")
+    cfg, width = dict(p["train"]), p["model"]["width"]
+    rank, world, device = setup_distributed(p["runtime"]["device"])
     weights = pd.read_csv("data/prior.csv")["weight"].to_numpy()
+    with TrainingLock(LOCK) if rank == 0 else _nothing():
+        train(cfg, width, weights, rank, world, device, OUT, CKPT, LIVE_DIR)
+    if world > 1:
+        dist.destroy_process_group()
+
+
+def train(cfg, width, weights, rank, world, device, out, ckpt, live_dir):
+    """Train from scratch (or resume) on data/resized/train.npy with per-bin rebalancing
+    ``weights``; writes the model to ``out``, checkpoints to ``ckpt``, logs to ``live_dir``."""
+    images = np.load("data/resized/train.npy", mmap_mode="r")
     class_weights = torch.tensor(weights, dtype=torch.float32, device=device)
     bins = torch.from_numpy(ab_bins()).to(device)
     model, opt = build(cfg, width, device, world)
+    amp = autocast_dtype(cfg["precision"], device)
 
     run_cfg = {k: v for k, v in cfg.items() if k not in NOT_IN_FINGERPRINT}
-    run_id = fingerprint(run_cfg, width, world, weights, list(images.shape), _manifest_digest(), _code_digest())
-    start = load_checkpoint(CKPT, model, opt, run_id, device=device)
-    if start < 0:
-        say("train: the checkpoint belongs to other params or data; starting afresh")
-        start = 0
-    elif start:
-        say(f"train: resuming from iteration {start} ({CKPT})")
+    run_id = fingerprint(run_cfg, width, world, weights, list(images.shape),
+                         content_digest("data/resized/train.npy"), loaded_code_digest(ROOT))
+    start, why = resumable(ckpt, run_id, cfg)
+    if start:
+        load_checkpoint(ckpt, model, opt, device=device)
+    say(f"train: {why}" if start else f"train: starting afresh ({why})")
     stop = cfg["iterations"]
-    if rank == 0:
-        _prepare_live_dir(start)
-    live = open_live(resume=start > 0, step=start) if rank == 0 else None
+    live = _open_live(live_dir, start) if rank == 0 else None
+    preview = preview_images(np.load("data/resized/val.npy", mmap_mode="r")) if rank == 0 else None
 
-    workers = cfg["workers"] if cfg["workers"] is not None else min(8, max(0, (os.cpu_count() or 1) // max(world, 1) - 1))
+    workers = cfg["workers"] if cfg["workers"] is not None else _default_workers(device, world)
     loader = training_loader(images, cfg["batch_size"], start, stop, cfg["seed"], cfg["crop"], cfg["flip"],
-                             workers if device.type == "cuda" else min(workers, 1), device.type == "cuda", rank, world)
+                             workers, device.type == "cuda", rank, world)
     model.train()
     seen, t0, last_loss = 0, time.perf_counter(), None
     progress = _progress(start, stop, rank)
     loss_sum, n_losses = torch.zeros((), device=device), 0  # summed on the device: one sync per log
     for it, batch in enumerate(loader, start=start):
-        loss_sum += train_step(model, opt, batch, bins, class_weights, cfg, device)
+        set_lr(opt, lr_at(it, cfg))
+        loss_sum += train_step(model, opt, batch, bins, class_weights, cfg, device, amp)
         n_losses += 1
         seen += batch.shape[0] * world
         done = it + 1
@@ -112,7 +122,7 @@ def main():
             n_losses = 0
             if not math.isfinite(value):
                 raise SystemExit(f"train: loss is {value} at iteration {done}; stopped. The last good checkpoint "
-                                 f"is {CKPT} (lower train.lr, or check the data)")
+                                 f"is {ckpt} if it exists (lower train.lr, or check the data)")
             rate = seen / (time.perf_counter() - t0)
             last_loss = value
             if live:
@@ -122,25 +132,41 @@ def main():
                 live.log_metric("train/images_per_s", rate)
             progress.set_postfix(loss=f"{value:.3f}", img_s=f"{rate:.0f}")
         if rank == 0 and (done % cfg["preview_every"] == 0 or done == stop):
-            live.log_image(f"preview/{done:07d}.png", preview_grid(unwrap(model), device))
+            live.log_image(f"preview/{done:07d}.png", preview_grid(unwrap(model), preview, device))
             model.train()
         if rank == 0 and (done % cfg["checkpoint_every"] == 0 or done == stop):
             if not torch.isfinite(loss_sum):  # never overwrite the last good checkpoint with NaN weights
                 raise SystemExit(f"train: loss is not finite before iteration {done}; stopped. The last good "
-                                 f"checkpoint is {CKPT}")
-            save_checkpoint(CKPT, model, opt, done, run_id)
+                                 f"checkpoint is {ckpt} if it exists (lower train.lr, or check the data)")
+            save_checkpoint(ckpt, model, opt, done, run_id, schedule_digest(cfg, done))
         progress.update(1)
         if FAULT_AT == done:  # tests: a real kill -9 mid-run, to prove resuming works
             os.kill(os.getpid(), signal.SIGKILL)
     progress.close()
     if rank == 0:
-        _save_final(unwrap(model), width, run_id, stop, images.shape[1])
+        _save_final(out, unwrap(model), width, cfg, run_id, images.shape[1])
         if live:
+            live.step = stop
+            live.make_summary()  # on resume, end() alone would restore the step of the old summary
             live.end()
-        say(f"train: {stop} iterations done; final logged loss {last_loss}; wrote {OUT}")
+        say(f"train: {stop} iterations done; final logged loss {last_loss}; wrote {out}")
     if world > 1:
         _check_replicas(model, rank)
-        dist.destroy_process_group()
+
+
+def _nothing():
+    from contextlib import nullcontext
+
+    return nullcontext()
+
+
+def _default_workers(device, world):
+    """Loader processes: on the CPU they only compete with the training threads (measured:
+    no gain on 2 cores), so none there unless there are cores to spare."""
+    cores = os.cpu_count() or 1
+    if device.type == "cuda":
+        return min(8, max(0, cores // world - 1))
+    return 1 if cores > 4 else 0
 
 
 def _check_replicas(model, rank):
@@ -155,39 +181,37 @@ def _check_replicas(model, rank):
         say(f"train: all {len(sums)} replicas agree")
 
 
-def _prepare_live_dir(start):
-    """The dvclive folder is a persistent output: clear it for a fresh run, and on resume
-    drop rows logged after the checkpoint so no step appears twice."""
+def _open_live(live_dir, start):
+    """dvclive logger over a persistent folder: cleared for a fresh run; on resume the
+    rows logged after the checkpoint are dropped so no step appears twice."""
     import shutil
 
-    live = Path(LIVE_DIR)
-    if start == 0:
-        shutil.rmtree(live, ignore_errors=True)
-        return
-    for tsv in (live / "plots" / "metrics").rglob("*.tsv"):
-        rows = tsv.read_text().splitlines()
-        keep = [rows[0]] + [r for r in rows[1:] if int(float(r.split("\t")[0])) <= start]
-        tsv.write_text("\n".join(keep) + "\n")
+    from dvclive import Live
+
+    if start == 0:  # what dvclive writes; DVC's .gitignore for the previews stays
+        for old in ("metrics.json", "plots/metrics", "plots/images", "report.html"):
+            path = Path(live_dir) / old
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+    else:
+        for tsv in (Path(live_dir) / "plots" / "metrics").rglob("*.tsv"):
+            rows = tsv.read_text().splitlines()
+            keep = [rows[0]] + [r for r in rows[1:] if int(float(r.split("\t")[0])) <= start]
+            tsv.write_text("\n".join(keep) + "\n")
+    live = Live(str(live_dir), resume=start > 0, dvcyaml=None, save_dvc_exp=False, report=None)
+    live.step = start
+    return live
 
 
-def _code_digest():
-    """Code that shapes the weights: a change to it means a new run, not a resume."""
-    files = ["stages/train.py", *(f"colorization/{m}.py" for m in ("model", "loss", "training", "data", "bins", "lab"))]
-    root = Path(__file__).resolve().parents[1]
-    return fingerprint(*[(root / f).read_text() for f in files])
-
-
-def _manifest_digest():
-    m = Path("data/resized/manifest.csv")
-    return fingerprint(m.read_text()) if m.is_file() else ""
-
-
-def _save_final(model, width, run_id, iterations, image_size):
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    tmp = OUT.with_name(OUT.name + ".tmp")
-    torch.save({"model": model.state_dict(), "width": width, "run_id": run_id, "iterations": iterations,
-                "image_size": image_size}, tmp)
-    os.replace(tmp, OUT)
+def _save_final(out, model, width, cfg, run_id, image_size):
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    torch.save({"model": model.state_dict(), "width": width, "head": cfg["loss"], "run_id": run_id,
+                "iterations": cfg["iterations"], "image_size": image_size}, tmp)
+    os.replace(tmp, out)
 
 
 def _progress(start, stop, rank):
@@ -197,4 +221,4 @@ def _progress(start, stop, rank):
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

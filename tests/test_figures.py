@@ -29,7 +29,8 @@ def test_image_figures(tmp_path):
                      ["best 1", "worst 1"])
     assert [ax.get_ylabel() for ax in fig.axes[::2]] == ["greyscale", "ours", "ground truth"]
     _save(fig, tmp_path, "e.png")
-    _save(F.amplified_confusion(np.stack([_img(1)]), np.stack([_img(2)]), np.stack([_img(3)]), "a vs b"), tmp_path, "a.png")
+    fig = F.amplified_confusion(np.stack([_img(1)]), np.stack([_img(2)]), np.stack([_img(3)]), "a vs b")
+    _save(fig, tmp_path, "a.png")
     _save(F.amplified_confusion([], [], [], "a vs b"), tmp_path, "a0.png")
 
 

@@ -7,7 +7,7 @@ from PIL import Image
 from colorization import images
 from colorization.images import UnreadableImage, load_rgb
 from colorization.sources import FolderSource
-from stages.resize import resize_split
+from colorization.resize import resize_split
 
 RED, BLUE = (220, 20, 20), (20, 20, 220)
 

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 
 from colorization.bins import ab_bins, soft_encode
@@ -42,3 +43,25 @@ def test_greyscale_images_get_zero_weight():
     only_first = colorization_loss(logits[:1], ab[:1], torch.from_numpy(ab_bins()), w)
     both = colorization_loss(logits, ab, torch.from_numpy(ab_bins()), w)
     assert torch.allclose(both, only_first / 2)  # second image contributes nothing (mean over both)
+
+
+def test_sparse_loss_equals_the_dense_target_form():
+    torch.manual_seed(1)
+    logits = torch.randn(3, 313, 5, 4)
+    ab = torch.randn(3, 2, 5, 4) * 40
+    w = torch.from_numpy(np.random.default_rng(1).uniform(0.2, 4, 313)).float()
+    target = soft_encode(ab, k=5, sigma=5.0)
+    dense = rebalanced_cross_entropy(logits, target, w[target.argmax(1)] * colorful_image_mask(ab)[:, None, None])
+    sparse = colorization_loss(logits, ab, torch.from_numpy(ab_bins()), w, k=5, sigma=5.0)
+    assert torch.allclose(sparse, dense, atol=1e-5)
+
+
+def test_regression_loss_by_hand():
+    from colorization.loss import regression_loss
+
+    pred = torch.zeros(1, 2, 1, 2)
+    true = torch.tensor([[[[3.0, 0.0]], [[4.0, 10.0]]]])  # pixel errors (3, 4) and (0, 10)
+    # 1/2 |e|^2 per pixel: 12.5 and 50, averaged over the two pixels
+    assert regression_loss(pred, true, drop_grey_images=False).item() == pytest.approx((12.5 + 50) / 2)
+    grey = torch.full((1, 2, 1, 2), 1.0)  # |ab| <= 5 everywhere: a greyscale photo weighs nothing
+    assert regression_loss(pred, grey).item() == 0.0

@@ -3,7 +3,10 @@ import torch
 from torch import nn
 
 from colorization.bins import ab_bins
-from colorization.model import ColorizationNet, load_zhang_eccv16
+from colorization.decode import annealed_mean
+from colorization.inference import load_colorizer
+from colorization.model import OUTPUT_STRIDE, ColorizationNet, load_zhang_eccv16, target_ab
+from colorization.shapes import INPUT_MULTIPLE, VGG16_MIN_INPUT
 
 
 class ZhangECCV16(nn.Module):
@@ -63,7 +66,11 @@ def test_zhang_state_dict_loads_and_gives_their_output(tmp_path):
     ref.eval()
     L = torch.rand(1, 1, 64, 64) * 100
     with torch.no_grad():
-        assert torch.allclose(net.mean_ab(net(L)), ref(L), atol=1e-4)
+        # their output is the mean decode (softmax through model_out): our annealed mean at T = 1
+        assert torch.allclose(annealed_mean(net(L), T=1.0), ref(L), atol=1e-4)
+        # the colourize command and stage load the same file directly
+        direct = load_colorizer(tmp_path / "eccv16.pth")
+        assert torch.allclose(direct(L), net(L))
 
 
 def test_zhang_loader_rejects_other_files(tmp_path):
@@ -83,3 +90,22 @@ def test_architecture_follows_table_1():
     assert strides.count(2) == 4 and isinstance(convs[-4], nn.ConvTranspose2d)  # 3 down, 1 up in conv8
     assert sum(isinstance(m, nn.BatchNorm2d) for m in net.modules()) == 7
     assert not net.model_out.weight.requires_grad
+
+
+def test_regression_head_predicts_two_ab_channels():
+    net = ColorizationNet(0.125, head="regression")
+    out = net(torch.rand(2, 1, 32, 40) * 100)
+    assert out.shape == (2, 2, 8, 10)
+    with pytest.raises(ValueError, match="head"):
+        ColorizationNet(0.125, head="ranking")
+
+
+def test_input_limits_match_the_networks():
+    from torchvision.models.vgg import cfgs
+
+    assert VGG16_MIN_INPUT == 2 ** cfgs["D"].count("M")  # five max-pools in VGG-16
+    net = ColorizationNet(0.0625).eval()
+    for side in (INPUT_MULTIPLE, 2 * INPUT_MULTIPLE, 5 * INPUT_MULTIPLE):
+        assert net(torch.zeros(1, 1, side, side)).shape[-1] == side // OUTPUT_STRIDE
+    assert net(torch.zeros(1, 1, 12, 12)).shape[-1] != 12 // OUTPUT_STRIDE  # not a multiple: comes back wrong
+    assert target_ab(torch.ones(1, 2, 16, 16)).shape == (1, 2, 4, 4)

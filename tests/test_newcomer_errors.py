@@ -22,15 +22,16 @@ def test_params_typo_names_the_key_and_the_allowed_ones():
 def test_params_wrong_type_or_value_names_the_key():
     p = _params()
     p["train"]["batch_size"] = "32"
-    with pytest.raises(ParamsError, match=r"'train.batch_size' is '32'; expected an integer >= 1"):
+    with pytest.raises(ParamsError, match=r"'train.batch_size' is '32'; expected an integer >= 2 .*write it as 32"):
         validate(p)
     p = _params()
     p["data"]["source"] = "imagenett"
-    with pytest.raises(ParamsError, match=r"'data.source' is 'imagenett'; expected one of 'synthetic', 'folder', 'imagenet'"):
+    with pytest.raises(ParamsError,
+                       match=r"'data.source' is 'imagenett'; expected one of 'synthetic', 'folder', 'imagenet'"):
         validate(p)
     p = _params()
     p["prior"]["lam"] = 2
-    with pytest.raises(ParamsError, match=r"'prior.lam' is 2; expected a number in \[0, 1\]"):
+    with pytest.raises(ParamsError, match=r"'prior.lam' is 2; expected a finite number in \[0, 1\]"):
         validate(p)
     p = _params()
     del p["colorize"]["T"]
@@ -77,7 +78,7 @@ def test_missing_vgg16_weights_name_file_folder_and_url(tmp_path, monkeypatch):
 
 
 def test_no_disk_space_for_resize(tmp_path, monkeypatch):
-    import stages.resize as resize
+    import colorization.resize as resize
     from colorization.sources import SyntheticSource
 
     class Full:
@@ -85,5 +86,38 @@ def test_no_disk_space_for_resize(tmp_path, monkeypatch):
 
     monkeypatch.setattr(resize.shutil, "disk_usage", lambda p: Full)
     src = SyntheticSource(0, 4, 1)
-    with pytest.raises(SystemExit, match="not enough disk space"):
+    with pytest.raises(resize.NotEnoughDisk, match="not enough disk space"):
         resize.resize_split(src, src.items("train", ["n07753592"]), 64, "squash", tmp_path / "t.npy", 1)
+
+
+def _photo_tree(root, classes=("n07753592", "n07749582"), n=3):
+    from PIL import Image
+
+    for split in ("train", "val"):
+        for wnid in classes:
+            (root / split / wnid).mkdir(parents=True)
+            for i in range(n):
+                Image.new("RGB", (40, 40), (30 * i, 200, 40)).save(root / split / wnid / f"{i}.jpg")
+
+
+def test_a_per_class_cap_on_real_photos_is_said_out_loud(tmp_path, wordnet):
+    _photo_tree(tmp_path / "photos")
+    p = _params()
+    p["data"].update(source="folder", root=str(tmp_path / "photos"), train_per_class=2, val_per_class=None, size=32)
+    p["synsets"]["count"] = 2
+    p["train"]["crop"] = 32
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(p))
+    run_stage("synsets", tmp_path)
+    proc = run_stage("resize", tmp_path)
+    assert "data.train_per_class = 2 caps the train split: 4 of 6 images kept" in proc.stderr
+    assert "val_per_class" not in proc.stderr  # no cap on val, nothing to say
+
+
+def test_more_synsets_than_the_source_has_names_the_key(tmp_path, wordnet):
+    _photo_tree(tmp_path / "photos")
+    p = _params()
+    p["data"].update(source="folder", root=str(tmp_path / "photos"))
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(p))
+    proc = run_stage("synsets", tmp_path, check=False)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "'synsets.count' is 33 but the folder source offers only 2 classes" in proc.stderr

@@ -5,7 +5,7 @@ from PIL import Image
 from colorization import synthetic
 from colorization.sources import (FolderSource, ImageNetSource, SourceError, SyntheticSource, cap_per_class,
                                   make_source)
-from stages.resize import resize_split
+from colorization.resize import resize_split
 
 
 def _jpeg(path, colour=(200, 30, 30)):

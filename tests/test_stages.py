@@ -28,6 +28,7 @@ def test_prior_stage_matches_library(micro_data):
 def test_prior_file_option(micro_project):
     prior = pd.read_csv(micro_project / "data" / "prior.csv")
     flat = pd.DataFrame({"p": np.full(313, 1 / 313)})
+    # rare bins get weights of 1/p: a prior file is checked, read and smoothed like the train split's
     flat.to_csv(micro_project / "given.csv", index=False)
     params = yaml.safe_load((micro_project / "params.yaml").read_text())
     params["prior"]["file"] = str(micro_project / "given.csv")
@@ -63,7 +64,7 @@ def test_colorize_and_evaluate_with_imagenet_vgg16_from_hub_cache(micro_project,
         run_stage(stage, micro_project)
     # grey really has no colour; random keeps L and takes a training image's ab
     col = micro_project / "data" / "colorized"
-    from colorization.evaluation import to_lab
+    from colorization.lab import uint8_to_lab as to_lab
 
     gt, grey, rnd = (np.load(col / f"{v}.npy") for v in ("gt", "grey", "random"))
     assert to_lab(grey)[:, 1:].abs().max() < 1.5

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from colorization.study import ResponseError, read_responses, summarise, wilson_interval
+from colorization.study import ResponseError, read_responses, read_trials_js, summarise, wilson_interval
 from conftest import run_stage
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -68,7 +68,7 @@ def test_study_analysis_without_responses(study_site):
 def test_whole_study_in_headless_chromium(study_site, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     site = study_site / "reports" / "study"
-    trials = json.loads((site / "trials.js").read_text().split("=", 1)[1].rstrip().rstrip(";"))
+    trials = read_trials_js(site / "trials.js")
     real_of = {t["real"]: t["id"] for t in trials["images"]}
     responses = study_site / "data" / "study" / "responses"
     responses.mkdir(parents=True)
@@ -77,7 +77,7 @@ def test_whole_study_in_headless_chromium(study_site, tmp_path):
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--allow-file-access-from-files"])
         page = browser.new_page(viewport={"width": 1280, "height": 720}, accept_downloads=True)
         page.goto((site / "index.html").as_uri())
-        page.fill("#pid", "tester")
+        page.fill("#pid", "李 tester")  # any script, spaces kept
         page.keyboard.press("Enter")
         for k in range(4):
             page.wait_for_function("document.body.dataset.phase === 'showing'")
@@ -100,6 +100,7 @@ def test_whole_study_in_headless_chromium(study_site, tmp_path):
         page.wait_for_function("document.body.dataset.phase === 'done'")
         with page.expect_download() as dl:
             page.keyboard.press("Enter")  # the download link has the focus
+        suggested = dl.value.suggested_filename
         dl.value.save_as(responses / "study_tester.csv")
         browser.close()
     csv = (responses / "study_tester.csv").read_text()
@@ -108,6 +109,7 @@ def test_whole_study_in_headless_chromium(study_site, tmp_path):
     run_stage("study_analysis", study_site)
     result = json.loads((site / "results.json").read_text())
     assert result["n_trials"] == 4 and result["fool_rate"] == fooled_expected / 4 == 0.5
-    assert result["per_participant"] == {"tester": {"fooled": 2, "trials": 4}}
+    assert result["per_participant"] == {"李 tester": {"fooled": 2, "trials": 4}}
+    assert suggested.startswith("study_李_tester_") and suggested.endswith(".csv")
     assert {s["file"] for s in result["skipped_files"]} == {"study_tester_again.csv", "garbage.csv"}
     assert len(csv.strip().splitlines()) == 5

@@ -6,7 +6,7 @@ WNIDS_FILE = Path(__file__).resolve().parents[1] / "colorization" / "imagenet1k_
 
 
 def imagenet1k():
-    return [l.strip() for l in WNIDS_FILE.read_text().splitlines() if l.strip() and not l.startswith("#")]
+    return [line.strip() for line in WNIDS_FILE.read_text().splitlines() if line.strip() and not line.startswith("#")]
 
 
 def test_wnid_of_banana(wordnet):

@@ -22,12 +22,34 @@
     };
   }
 
+  // The id as typed, in any script (李 and 王 stay distinct), minus control characters;
+  // one a spreadsheet would run as a formula (= + - @ first) gets a leading apostrophe.
+  function participantId(text) {
+    var id = text.normalize("NFC").replace(/[\u0000-\u001f\u007f]/g, "").trim().slice(0, 64);
+    return /^[=+\-@]/.test(id) ? "'" + id : id;
+  }
+
+  // A CSV field, quoted when it holds a comma, quote or line break.
+  function csvField(value) {
+    var text = String(value);
+    return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+  }
+
+  // A file name that keeps letters of any script and tells apart ids that differ only in
+  // punctuation (a short hash of the whole id).
+  function fileStem(id) {
+    var h = 0;
+    for (var i = 0; i < id.length; i++) { h = (Math.imul(h, 31) + id.charCodeAt(i)) >>> 0; }
+    var safe = id.replace(/[^\p{L}\p{N}._-]/gu, "_").slice(0, 40);
+    return safe + "_" + h.toString(36);
+  }
+
   function show(id) {
     ["intro", "trial-screen", "done"].forEach(function (s) { $(s).hidden = s !== id; });
   }
 
   function start() {
-    pid = $("pid").value.trim().replace(/[^\w.-]/g, "_") || "p" + Date.now().toString(36);
+    pid = participantId($("pid").value) || "p" + Date.now().toString(36);
     var rand = seeded(pid + ":" + S.seed);
     order = S.images.map(function (im) {
       return { id: im.id, real: im.real, fake: im.fake, realSide: rand() < 0.5 ? "left" : "right" };
@@ -78,10 +100,10 @@
 
   function finish() {
     var csv = "participant,trial,image,real_side,answer,response_ms\n" +
-      rows.map(function (r) { return r.join(","); }).join("\n") + "\n";
+      rows.map(function (r) { return r.map(csvField).join(","); }).join("\n") + "\n";
     var link = $("download");
     link.href = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
-    link.download = "study_" + pid + ".csv";
+    link.download = "study_" + fileStem(pid) + ".csv";
     document.body.dataset.phase = "done";
     show("done");
     link.focus();

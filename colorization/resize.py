@@ -1,0 +1,92 @@
+"""Decoding a split of any source into one uint8 array (N, S, S, 3), in parallel.
+
+Workers write straight into a memory-mapped ``.npy`` file, so only file names and
+error messages cross process boundaries; an image that cannot be read is skipped
+with its reason and the array is compacted, so nothing downstream sees a hole.
+"""
+
+import os
+import shutil
+import sys
+from multiprocessing import get_all_start_methods, get_context
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from .images import UnreadableImage
+
+_OPEN = {}
+
+
+class NotEnoughDisk(OSError):
+    pass
+
+
+def load_into(args):
+    """Worker task: load one item into slot ``i`` of the .npy file at ``out`` (opened once
+    per process). Returns None or the reason the item was skipped."""
+    source, item, i, size, mode, out = args
+    try:
+        img = source.load(item, size, mode)
+    except UnreadableImage as e:
+        return str(e)
+    except Exception as e:  # a source bug must not lose a long run either; it is listed
+        return f"{type(e).__name__}: {e}"
+    if out not in _OPEN:
+        _OPEN.clear()
+        _OPEN[out] = np.load(out, mmap_mode="r+")
+    _OPEN[out][i] = img
+    return None
+
+
+def quiet_worker():
+    """Pool initializer: one thread per worker (workers already run in parallel)."""
+    os.environ["OMP_NUM_THREADS"] = "1"
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
+
+
+def resize_split(source, items, size, mode, out_npy, workers):
+    """Decode ``items`` into ``out_npy`` (written in place: the caller gives a temporary
+    path and renames it); returns (kept rows, skipped rows) in item order."""
+    out_npy = Path(out_npy)
+    out_npy.parent.mkdir(parents=True, exist_ok=True)
+    need = len(items) * size * size * 3
+    free = shutil.disk_usage(out_npy.parent).free
+    if need > free:
+        raise NotEnoughDisk(f"not enough disk space in {out_npy.parent}: need {need / 2**30:.1f} GiB, "
+                            f"{free / 2**30:.1f} GiB free")
+    np.lib.format.open_memmap(out_npy, mode="w+", dtype=np.uint8, shape=(len(items), size, size, 3)).flush()
+    jobs = [(source, it, i, size, mode, str(out_npy)) for i, it in enumerate(items)]
+    desc = f"resize {items[0].split}" if items else "resize"
+    if workers > 1 and len(jobs) > 1:
+        # fork starts workers at once (spawn re-imports the caller per worker, which costs more
+        # than decoding a small set); quiet_worker pins torch to one thread, so a forked
+        # worker never enters an OpenMP pool inherited from the parent.
+        method = "fork" if "fork" in get_all_start_methods() else "spawn"
+        with get_context(method).Pool(workers, initializer=quiet_worker) as pool:
+            chunk = max(1, min(32, len(jobs) // (workers * 4)))  # small sets: keep every worker busy
+            errors = list(tqdm(pool.imap(load_into, jobs, chunksize=chunk), total=len(jobs), desc=desc,
+                               mininterval=2, disable=None))
+    else:
+        errors = [load_into(j) for j in tqdm(jobs, desc=desc, mininterval=2, disable=None)]
+    _OPEN.clear()
+    kept = [{"split": it.split, "wnid": it.wnid, "source": it.ref} for it, e in zip(items, errors) if e is None]
+    skipped = [{"split": it.split, "wnid": it.wnid, "source": it.ref, "reason": e}
+               for it, e in zip(items, errors) if e is not None]
+    if skipped:
+        _compact(out_npy, [i for i, e in enumerate(errors) if e is None])
+    return kept, skipped
+
+
+def _compact(path, keep):
+    """Drop the slots of skipped images (rare), keeping order."""
+    full = np.load(path, mmap_mode="r")
+    tmp = path.with_name(path.name + ".compact")
+    out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(keep),) + full.shape[1:])
+    for start in range(0, len(keep), 1024):
+        out[start : start + 1024] = full[keep[start : start + 1024]]
+    out.flush()
+    del out, full
+    os.replace(tmp, path)
