@@ -14,6 +14,8 @@ from pathlib import Path
 
 import torch
 
+from .decode import ZHANG_T
+
 MAX_EXIT = 125  # exit codes above this mean "killed by a signal" to a shell
 
 
@@ -112,7 +114,7 @@ def main(argv=None):
     c.add_argument("-o", "--output", required=True, help="output folder (PNG files)")
     c.add_argument("--model", default="models/colorizer.pt",
                    help="a model from `dvc repro train`, or Zhang et al.'s colorization_release_v2-9b330a0b.pth")
-    c.add_argument("--T", type=_temperature, default=0.38,
+    c.add_argument("--T", type=_temperature, default=ZHANG_T,
                    help="annealed-mean temperature in [0, 10] (0 = mode, 1 = mean)")
     c.add_argument("--size", type=_size, default=None, help="short side the network sees (default: its training size)")
     c.add_argument("--max-megapixels", type=_megapixels, default=100.0,

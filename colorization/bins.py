@@ -112,7 +112,7 @@ def soft_encode_sparse(ab: torch.Tensor, bins=None, k: int = 5, sigma: float = 5
 
 def soft_encode(ab: torch.Tensor, bins=None, k: int = 5, sigma: float = 5.0) -> torch.Tensor:
     """Soft-encode ab (N,2,h,w) over the Q bins -> the dense target Z (N,Q,h,w)
-    (paper eq. 1's Z; the weights of ``soft_encode_sparse`` scattered into place)."""
+    (Z of reproduction eq. 1 = Zhang eq. 2; the weights of ``soft_encode_sparse`` scattered into place)."""
     idx, w = soft_encode_sparse(ab, bins, k, sigma)
     n, _, h, wd = ab.shape
     out = torch.zeros(n, Q, h, wd, device=ab.device, dtype=torch.float32)

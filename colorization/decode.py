@@ -1,4 +1,5 @@
-"""From predicted bin distributions to ab point estimates: the annealed mean (eq. 3).
+"""From predicted bin distributions to ab point estimates: the annealed mean
+(reproduction eq. 3 = Zhang et al. eq. 5).
 
 Dividing logits by T < 1 sharpens the distribution: T = 1 is the mean (spatially
 consistent but desaturated), T -> 0 the mode (vivid, with patchy artefacts);
@@ -10,8 +11,10 @@ import torch
 
 from .bins import ab_bins
 
+ZHANG_T = 0.38  # Zhang et al.'s temperature, kept by the reproduction
 
-def annealed_mean(logits: torch.Tensor, bins=None, T: float = 0.38) -> torch.Tensor:
+
+def annealed_mean(logits: torch.Tensor, bins=None, T: float = ZHANG_T) -> torch.Tensor:
     """logits (N,Q,h,w) -> ab (N,2,h,w). T = 0 returns the mode's bin centre."""
     centres = torch.as_tensor(ab_bins() if bins is None else bins).to(logits.device, torch.float32)
     logits = logits.float()

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .decode import annealed_mean
+from .decode import ZHANG_T, annealed_mean
 from .images import decode_rgb
 from .lab import lab_to_uint8, rgb_to_lab, uint8_to_lab
 from .model import ColorizationNet, load_zhang_eccv16
@@ -40,7 +40,7 @@ def load_colorizer(path, device="cpu") -> ColorizationNet:
     raise ModelFileError(f"{path} is neither a model from `dvc repro train` nor Zhang et al.'s ECCV16 weights")
 
 
-def predict_ab(model, L: torch.Tensor, T: float = 0.38) -> torch.Tensor:
+def predict_ab(model, L: torch.Tensor, T: float = ZHANG_T) -> torch.Tensor:
     """L (N,1,H,W) -> ab at the output resolution: annealed mean at temperature T for
     the classification network, the regressed ab for the L2 one (T does not apply)."""
     out = model(L)
@@ -48,7 +48,7 @@ def predict_ab(model, L: torch.Tensor, T: float = 0.38) -> torch.Tensor:
 
 
 @torch.no_grad()
-def colorize_lab(model, lab: torch.Tensor, T: float = 0.38) -> torch.Tensor:
+def colorize_lab(model, lab: torch.Tensor, T: float = ZHANG_T) -> torch.Tensor:
     """Lab (N,3,H,W) -> Lab with predicted ab; any H, W (padded to a multiple of 8)."""
     L = lab[:, :1]
     h, w = L.shape[-2:]
@@ -60,7 +60,7 @@ def colorize_lab(model, lab: torch.Tensor, T: float = 0.38) -> torch.Tensor:
 
 
 @torch.no_grad()
-def colorize_uint8(model, rgb: np.ndarray, T: float = 0.38, device="cpu") -> np.ndarray:
+def colorize_uint8(model, rgb: np.ndarray, T: float = ZHANG_T, device="cpu") -> np.ndarray:
     """(N,H,W,3) uint8 -> (N,H,W,3) uint8 colourized from the images' lightness alone."""
     return lab_to_uint8(colorize_lab(model, uint8_to_lab(rgb, device), T))
 
@@ -85,7 +85,7 @@ def preview_images(val: np.ndarray, n: int = N_PREVIEW) -> np.ndarray:
     return np.array(val[idx])
 
 
-def preview_grid(model, truth: np.ndarray, device, T: float = 0.38):
+def preview_grid(model, truth: np.ndarray, device, T: float = ZHANG_T):
     """Rows: grey input, colourized, ground truth, as one PIL image (dvclive logs it)."""
     from PIL import Image
 
@@ -102,7 +102,7 @@ def network_shape(h: int, w: int, net_size: int) -> tuple:
 
 
 @torch.no_grad()
-def colorize_photo(model, path, T: float = 0.38, net_size: int = 256, device="cpu", max_pixels: int | None = None,
+def colorize_photo(model, path, T: float = ZHANG_T, net_size: int = 256, device="cpu", max_pixels: int | None = None,
                    rows_per_strip: int = 256) -> np.ndarray:
     """Colourize one photo of any size (a user's old photo) from its lightness. It is read
     with the pipeline's own decoder; the network sees it at ``network_shape``; the predicted

@@ -13,7 +13,7 @@ getting grey right. Zhang's prior comes from 1.3 M ImageNet photos; a prior from
 few thousand photos is 0 or nearly 0 in bins it barely saw, and one val pixel there
 would weigh as much as millions of others (on imagenette-dev, one image carried 98 %
 of the weight). So the prior is floored at ``REBALANCE_FLOOR``: no bin weighs more
-than 10 times a bin of uniform probability 1/Q (the training weights of eq. 2 cap
+than 10 times a bin of uniform probability 1/Q (the training weights of reproduction eq. 2 cap
 it at 2 times with lambda = 0.5). Where the prior is above the floor the weights are
 exactly Zhang's.
 """

@@ -1,4 +1,5 @@
-"""The empirical ab colour prior and class rebalancing (paper eq. 2).
+"""The empirical ab colour prior and class rebalancing (reproduction eq. 2 = Zhang et al.
+eq. 3-4).
 
 Natural images are dominated by desaturated ab values (sky, walls, pavement), so
 an unweighted loss drives the network towards grey. Zhang et al. smooth the

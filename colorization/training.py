@@ -13,13 +13,13 @@ import contextlib
 import hashlib
 import json
 import math
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from .atomic import atomic_path
 from .lab import rgb_to_lab
 from .loss import colorization_loss, regression_loss
 from .model import target_ab
@@ -141,9 +141,8 @@ def save_checkpoint(path, model, optimizer, iteration, run_id, schedule, scaler=
         "torch_rng": torch.get_rng_state(), "numpy_rng": _np_state(),
         "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
     }
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
 
 
 def resumable(path, run_id, cfg) -> tuple:

@@ -14,12 +14,12 @@ import json
 import math
 import os
 import sys
-import tempfile
 from collections.abc import Mapping
-from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
+
+from colorization.atomic import atomic_path
 
 ROOT = Path(__file__).resolve().parents[1]
 # What a param that names a file holds when no file is given. DVC needs every dependency
@@ -114,7 +114,6 @@ SCHEMA = {
         "iterations": _num(1, integer=True),
         "batch_size": _num(2, integer=True),
         "lr": _positive(),
-        "colour_shift": _num(0, 1),
         "seed": _num(0, integer=True),
     },
     "colorize": {
@@ -297,23 +296,6 @@ def read_params(path=None) -> dict:
 
 def load_params(path=None, stage=None) -> Params:
     return Params(read_params(path), stage or current_stage())
-
-
-@contextmanager
-def atomic_path(path):
-    """Yield a temporary path beside ``path``; rename onto it only if the block succeeds,
-    so an interrupted stage never leaves a half-written output for DVC to cache."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be shared
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def write_json(path, obj):

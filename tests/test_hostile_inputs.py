@@ -257,17 +257,26 @@ def test_study_analysis_writes_results_despite_odd_entries(tmp_path, micro_proje
     assert {s["file"] for s in result["skipped_files"]} == {"folder.csv", "gone.csv"}
 
 
-def test_a_stage_that_may_not_write_its_outputs_says_where_in_one_line(micro_project):
-    if os.geteuid() == 0:
-        pytest.skip("root may write anywhere")
+def test_a_stage_that_cannot_write_its_outputs_says_where_in_one_line(micro_project):
+    """A reports path one may not write to: a read-only folder (when not root) or a file
+    where the folder should be (even root cannot write through that)."""
+    import shutil
+
     reports = micro_project / "reports"
-    reports.mkdir(exist_ok=True)
-    reports.chmod(0o500)
+    shutil.rmtree(reports, ignore_errors=True)
+    if os.geteuid() != 0:
+        reports.mkdir()
+        reports.chmod(0o500)
+    else:
+        reports.write_text("a file where a folder should be")
     try:
         proc = run_stage("resize", micro_project, check=False)
     finally:
-        reports.chmod(0o755)
-    assert proc.returncode != 0 and "reports" in proc.stderr and "Traceback" not in proc.stderr
+        if reports.is_dir():
+            reports.chmod(0o755)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "resize: cannot use" in proc.stderr and "reports" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) <= 2  # the stage's own line, and DVC-free: nothing else
 
 
 def test_a_full_disk_is_one_line_and_leaves_nothing_partial(micro_project, monkeypatch):

@@ -78,3 +78,14 @@ def test_dvc_repro_micro_profile_end_to_end(tmp_path, wordnet):
     assert _ran(exp) == {"colorize", "evaluate", "figures", "study", "study_analysis"}
     git_ignored = _run(["git", "check-ignore", "dvclive/plots/images"], repo)
     assert "dvclive/plots/images" in git_ignored  # previews are DVC outputs, not committed to git
+
+    ablation = _run(dvc + ["repro", "ablation/dvc.yaml"], repo)
+    assert {"ablation/dvc.yaml:train@l2", "ablation/dvc.yaml:train@class", "ablation/dvc.yaml:train@full",
+            "ablation/dvc.yaml:evaluate"} <= _ran(ablation)
+    table = json.loads((repo / "reports" / "ablation.json").read_text())
+    assert set(table) == {"gt", "grey", "l2", "class", "full"}
+    assert all({"auc", "auc_rebal", "top1", "top5", "colorfulness"} <= set(m) for m in table.values())
+    md = (repo / "reports" / "ablation.md").read_text()
+    assert all(row in md for row in ("Ours (L2)", "Ours (class)", "Ours (full)"))
+    assert (repo / "reports" / "figures" / "ablation.png").stat().st_size > 2000
+    assert "reports/ablation.json" in _run(dvc + ["metrics", "show", "reports/ablation.json"], repo)

@@ -79,3 +79,24 @@ def test_colorize_and_evaluate_with_imagenet_vgg16_from_hub_cache(micro_project,
         assert "left out of top-k" in proc.stderr
     metrics = json.loads((micro_project / "reports" / "metrics.json").read_text())
     assert 0 <= metrics["ours"]["top5"] <= 1 and metrics["gt"]["auc"] == pytest.approx(1.0)
+
+
+def test_classifier_saves_its_input_normalisation(micro_project):
+    from colorization.classifier import load_trained_classifier
+
+    run_stage("classifier", micro_project)
+    state = torch.load(micro_project / "models" / "classifier.pt", weights_only=True)
+    train = np.load(micro_project / "data" / "resized" / "train.npy").reshape(-1, 3) / 255.0
+    np.testing.assert_allclose(state["input_mean"], train.mean(0), atol=1e-6)  # every image of the micro set
+    net = load_trained_classifier(micro_project / "models" / "classifier.pt")
+    assert torch.allclose(net.mean.flatten(), torch.tensor(state["input_mean"], dtype=torch.float32))
+
+
+def test_classifier_stage_trains_nothing_for_the_imagenet_vgg16(micro_project):
+    params = yaml.safe_load((micro_project / "params.yaml").read_text())
+    params["evaluate"]["classifier"] = "imagenet"
+    params["classifier"]["iterations"] = 10**6  # would take hours if it trained
+    (micro_project / "params.yaml").write_text(yaml.safe_dump(params))
+    proc = run_stage("classifier", micro_project)
+    assert "nothing to train" in proc.stderr
+    assert torch.load(micro_project / "models" / "classifier.pt", weights_only=True) == {"kind": "imagenet"}

@@ -91,7 +91,7 @@ def test_train_step_never_syncs_or_copies_python_values_to_the_device():
         train_step(net, _NoOptimizer(), x, bins, weights, cfg, device)  # builds the per-device constants
         calls = []
 
-        def spy(name, original):
+        def spy(name, original, calls=calls):
             def wrapped(*a, **k):
                 calls.append(name)
                 return original(*a, **k)
