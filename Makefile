@@ -4,7 +4,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 # No byte-compiling of the 5 GB of installed packages (a third of the set-up time):
-# modules are compiled on first import, the few the pipeline uses.
+# modules are compiled on first import, the few the pipeline uses, and cached: every stage
+# is a new process importing torch, so an inherited PYTHONDONTWRITEBYTECODE=1 would make
+# each one recompile them (seconds per stage). Empty means unset to Python.
+export PYTHONDONTWRITEBYTECODE :=
 PIP    := $(BIN)/python -m pip install -q --no-compile --disable-pip-version-check
 
 .PHONY: setup wordnet repro test lint bench gpu-check ablation clean-venv
