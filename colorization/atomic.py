@@ -21,3 +21,13 @@ def atomic_path(path):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def save_torch(obj, path):
+    """``torch.save`` through :func:`atomic_path`, into an open file: saved to a path, the
+    zip archive's inner folder is named after the temporary file, so the same weights would
+    hash differently on every run and DVC would re-run every stage that follows."""
+    import torch
+
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        torch.save(obj, f)

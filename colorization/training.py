@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .atomic import atomic_path
+from .atomic import save_torch
 from .lab import rgb_to_lab
 from .loss import colorization_loss, regression_loss
 from .model import target_ab
@@ -141,8 +141,7 @@ def save_checkpoint(path, model, optimizer, iteration, run_id, schedule, scaler=
         "torch_rng": torch.get_rng_state(), "numpy_rng": _np_state(),
         "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
     }
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+    save_torch(state, path)
 
 
 def resumable(path, run_id, cfg) -> tuple:

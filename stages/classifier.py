@@ -7,11 +7,11 @@ trained here: the stage records that choice and ends."""
 
 import numpy as np
 import pandas as pd
-import torch
 from tqdm import tqdm
 
+from colorization.atomic import save_torch
 from colorization.classifier import train_classifier
-from stages.common import atomic_path, load_params, pick_device, run, say
+from stages.common import load_params, pick_device, run, say
 
 OUT = "models/classifier.pt"
 
@@ -19,8 +19,7 @@ OUT = "models/classifier.pt"
 def main():
     p = load_params()
     if p["evaluate"]["classifier"] == "imagenet":
-        with atomic_path(OUT) as tmp:
-            torch.save({"kind": "imagenet"}, tmp)
+        save_torch({"kind": "imagenet"}, OUT)
         say("classifier: evaluate.classifier is imagenet: torchvision's VGG-16 scores the images; nothing to train")
         return
     cfg = dict(p["classifier"])
@@ -37,8 +36,7 @@ def main():
 
     state = train_classifier(images, labels, n_classes, cfg, device, progress)
     bar.close()
-    with atomic_path(OUT) as tmp:
-        torch.save({"kind": "trained", **state}, tmp)
+    save_torch({"kind": "trained", **state}, OUT)
     say(f"classifier: train accuracy {state['train_accuracy']:.3f} over the last 50 batches; "
         f"{state['images_per_s']:.0f} img/s; wrote {OUT}")
 

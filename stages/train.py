@@ -22,6 +22,7 @@ import pandas as pd
 import torch
 import torch.distributed as dist
 
+from colorization.atomic import save_torch
 from colorization.bins import ab_bins
 from colorization.data import training_loader
 from colorization.inference import preview_grid, preview_images
@@ -30,7 +31,7 @@ from colorization.model import ColorizationNet
 from colorization.training import (autocast_dtype, content_digest, fingerprint, load_checkpoint, loaded_code_digest,
                                    lr_at, make_optimizer, resumable, save_checkpoint, schedule_digest, set_lr,
                                    train_step, unwrap)
-from stages.common import ROOT, atomic_path, load_params, pick_device, run, say
+from stages.common import ROOT, load_params, pick_device, run, say
 
 CKPT = Path("models/checkpoints/last.pt")
 OUT = Path("models/colorizer.pt")
@@ -206,9 +207,8 @@ def _open_live(live_dir, start):
 
 
 def _save_final(out, model, width, cfg, run_id, image_size):
-    with atomic_path(out) as tmp:
-        torch.save({"model": model.state_dict(), "width": width, "head": cfg["loss"], "run_id": run_id,
-                    "iterations": cfg["iterations"], "image_size": image_size}, tmp)
+    save_torch({"model": model.state_dict(), "width": width, "head": cfg["loss"], "run_id": run_id,
+                "iterations": cfg["iterations"], "image_size": image_size}, out)
 
 
 def _progress(start, stop, rank):

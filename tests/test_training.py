@@ -140,6 +140,9 @@ def test_resume_after_kill_gives_the_same_weights(micro_project, tmp_path):
     resumed = run_stage("train", micro_project)
     assert "resuming from iteration 2" in resumed.stderr
     assert _same(_weights(clean), _weights(micro_project))
+    # byte for byte, whatever temporary file each run wrote through: DVC hashes the file, and a
+    # fresh clone must find every stage after train up to date
+    assert (clean / "models" / "colorizer.pt").read_bytes() == (micro_project / "models" / "colorizer.pt").read_bytes()
 
 
 @pytest.mark.slow
