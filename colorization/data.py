@@ -80,5 +80,9 @@ def training_loader(images, batch_size, start, stop, seed, crop, flip_p, workers
     """Batches of uint8 crops for iterations [start, stop). Colour conversion and
     soft-encoding happen on the training device, so workers only slice memory."""
     sampler = PlannedBatches(len(images), batch_size, start, stop, seed, images.shape[1], crop, flip_p, rank, world)
+    # its own generator: a DataLoader otherwise draws its workers' base seed from the global
+    # torch RNG, which a resumed run restores first, so checkpoints would differ from an
+    # uninterrupted run's (the batches do not: they are a function of seed and iteration)
     return DataLoader(CropDataset(images, crop), batch_sampler=sampler, num_workers=workers, pin_memory=pin,
-                      persistent_workers=False, prefetch_factor=4 if workers else None)
+                      persistent_workers=False, prefetch_factor=4 if workers else None,
+                      generator=torch.Generator().manual_seed(seed + start))

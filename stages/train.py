@@ -60,6 +60,7 @@ def setup_distributed(device_name):
 
 def build(cfg, width, device, world):
     torch.manual_seed(cfg["seed"])  # same initial weights on every rank
+    np.random.seed(cfg["seed"])  # its state goes into checkpoints: the same bytes on every run
     model = ColorizationNet(width, head=cfg["loss"]).to(device)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed crop size: pick the fastest kernels once

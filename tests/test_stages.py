@@ -90,6 +90,9 @@ def test_classifier_saves_its_input_normalisation(micro_project):
     np.testing.assert_allclose(state["input_mean"], train.mean(0), atol=1e-6)  # every image of the micro set
     net = load_trained_classifier(micro_project / "models" / "classifier.pt")
     assert torch.allclose(net.mean.flatten(), torch.tensor(state["input_mean"], dtype=torch.float32))
+    first = (micro_project / "models" / "classifier.pt").read_bytes()
+    run_stage("classifier", micro_project)  # a second run writes the same bytes: DVC finds nothing changed
+    assert (micro_project / "models" / "classifier.pt").read_bytes() == first
 
 
 def test_classifier_stage_trains_nothing_for_the_imagenet_vgg16(micro_project):
