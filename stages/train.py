@@ -82,6 +82,9 @@ def main():
     with TrainingLock(LOCK) if rank == 0 else _nothing():
         train(cfg, width, weights, rank, world, device, OUT, CKPT, LIVE_DIR)
     if world > 1:
+        # every rank arrives before any tears down: a gloo peer that closes its connections
+        # while rank 0 is still saving or logging can abort rank 0 at exit
+        dist.barrier()
         dist.destroy_process_group()
 
 
