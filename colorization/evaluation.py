@@ -84,6 +84,14 @@ def statistics(pieces: dict, hits: dict, gt_colorfulness: np.ndarray, weights=No
     return out
 
 
+def bootstrap(pieces: dict, hits: dict, gt_colorfulness: np.ndarray, resamples: np.ndarray) -> tuple:
+    """One variant's statistics, their value on every resample (rows of ``resamples``, the
+    same for every variant so that differences can be paired) and 95 % intervals."""
+    point = statistics(pieces, hits, gt_colorfulness)
+    samples = [statistics(pieces, hits, gt_colorfulness, w) for w in resamples]
+    return point, samples, {k: percentile_interval([s[k] for s in samples]) for k in point}
+
+
 def resample_weights(n: int, n_boot: int, seed: int) -> np.ndarray:
     """(n_boot, n) multiplicities of n images drawn with replacement: the same resamples
     for every variant, so intervals (and paired differences) are comparable."""

@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from colorization.evaluation import (gt_bin_counts, image_hits, image_pieces, percentile_interval,
-                                     resample_weights, statistics)
+from colorization.evaluation import bootstrap, gt_bin_counts, image_hits, image_pieces, resample_weights
 from colorization.figures import LABELS
 from colorization.lock import TrainingLock
 from colorization.prior import rebalance_weights
@@ -77,10 +76,9 @@ def evaluate():
         pieces = image_pieces(arr, gt, prior, eq_counts)
         gt_cf = pieces["colorfulness"] if name == "gt" else gt_cf
         hits = image_hits(scores_of(classifier, arr[scorable], device), labels, scorable)
-        keys = [k for k, *_ in COLUMNS]
-        metrics[name] = {k: statistics(pieces, hits, gt_cf)[k] for k in keys}
-        samples = [statistics(pieces, hits, gt_cf, w) for w in boot]
-        ci[name] = {k: percentile_interval([s[k] for s in samples]) for k in keys}
+        point, _, interval = bootstrap(pieces, hits, gt_cf, boot)
+        metrics[name] = {k: point[k] for k, *_ in COLUMNS}
+        ci[name] = {k: interval[k] for k, *_ in COLUMNS}
         say(f"ablation: {name:5s} " + "  ".join(f"{k} {v:.3f}" for k, v in metrics[name].items()))
     write_json(REP / "ablation.json", metrics)
     write_json(REP / "ablation_ci.json", ci)

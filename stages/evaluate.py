@@ -15,9 +15,9 @@ import torch
 
 from colorization.classifier import imagenet1k_wnids, imagenet_classifier, load_trained_classifier
 from colorization.confusion import amplified_confusions, topk_classes, topk_confusion
-from colorization.evaluation import (VIVID_CHROMA, gt_bin_counts, image_hits, image_pieces, image_weight_totals,
-                                     max_image_share, per_image_auc, percentile_interval, resample_weights,
-                                     statistics)
+from colorization.evaluation import (VIVID_CHROMA, bootstrap, gt_bin_counts, image_hits, image_pieces,
+                                     image_weight_totals, max_image_share, per_image_auc, percentile_interval,
+                                     resample_weights)
 from colorization.lab import uint8_to_rgb
 from colorization.metrics import AUC_MAX_THRESHOLD, REBALANCE_FLOOR, auc_from_histogram
 from stages.common import atomic_path, is_unset, load_params, pick_device, run, say, write_csv, write_json
@@ -79,12 +79,10 @@ def main():
         per_image[f"top5_{name}"] = hits[name]["top5"]
 
     gt_cf = pieces["gt"]["colorfulness"]
-    metrics, ci = {}, {}
-    samples = {name: [statistics(pieces[name], hits[name], gt_cf, w) for w in boot] for name in variants}
+    metrics, ci, samples = {}, {}, {}
     for name in variants:
-        m = statistics(pieces[name], hits[name], gt_cf)
+        m, samples[name], ci[name] = bootstrap(pieces[name], hits[name], gt_cf, boot)
         metrics[name] = {k: _finite(v) for k, v in m.items()}
-        ci[name] = {k: percentile_interval([s[k] for s in samples[name]]) for k in m}
         say(f"evaluate: {name:6s} AuC {m['auc']:.3f}  rebalanced {m['auc_rebal']:.3f} (equal-bin "
             f"{m['auc_rebal_eq']:.3f})  top-1 {m['top1']:.3f}  top-5 {m['top5']:.3f}  CF {m['colorfulness']:.1f}")
     for pair, (a, b) in PAIRS.items():
