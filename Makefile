@@ -9,8 +9,10 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # each one recompile them (seconds per stage). Empty means unset to Python.
 export PYTHONDONTWRITEBYTECODE :=
 PIP    := $(BIN)/python -m pip install -q --no-compile --disable-pip-version-check
+WORDNET_STAMP := $(VENV)/.wordnet
 
-.PHONY: setup wordnet repro test lint bench gpu-check ablation clean-venv
+.PHONY: setup wordnet params check repro test test-fast lint bench gpu-check ablation seeds probe verify figures \
+        reference study-serve clean-venv
 
 setup: $(VENV)/.installed wordnet
 
@@ -21,22 +23,39 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	touch $@
 
 # WordNet 3.0: use what is there; else NLTK's data (internet); else Debian's wordnet-base.
+# Checked once: the stamp holds the folder it was found in, and is trusted while that folder
+# still holds WordNet's data.noun (a shell test, no Python start-up).
 wordnet: $(VENV)/.installed
-	@$(BIN)/python -c "from colorization.wordnet import load_wordnet; load_wordnet()" 2>/dev/null \
-	|| timeout 120 $(BIN)/python -m nltk.downloader -q wordnet 2>/dev/null \
-	&& $(BIN)/python -c "from colorization.wordnet import load_wordnet; load_wordnet()" 2>/dev/null \
+	@if [ -f $(WORDNET_STAMP) ] && [ -f "$$(cat $(WORDNET_STAMP))/data.noun" ]; then exit 0; fi; \
+	find_wn='from colorization.wordnet import load_wordnet; print(load_wordnet().root.path)'; \
+	$(BIN)/python -c "$$find_wn" > $(WORDNET_STAMP).tmp 2>/dev/null \
+	|| { timeout 120 $(BIN)/python -m nltk.downloader -q wordnet 2>/dev/null \
+	     && $(BIN)/python -c "$$find_wn" > $(WORDNET_STAMP).tmp 2>/dev/null; } \
 	|| { echo "Installing Debian's wordnet-base"; \
-	     $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q wordnet-base; } \
-	&& $(BIN)/python -c "from colorization.wordnet import load_wordnet; load_wordnet(); print('WordNet 3.0: ok')"
+	     $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q wordnet-base \
+	     && $(BIN)/python -c "$$find_wn" > $(WORDNET_STAMP).tmp; } \
+	&& mv $(WORDNET_STAMP).tmp $(WORDNET_STAMP) && echo "WordNet 3.0: ok ($$(cat $(WORDNET_STAMP)))"
 
-repro: setup
+# params.yaml from the defaults (stages/params/) and a preset's changed keys: make params PRESET=imagenette
+params: $(VENV)/.installed
+	$(BIN)/python -m stages.params write $(if $(PRESET),presets/$(PRESET).yaml)
+
+# Every section of params.yaml and the data folder, before anything runs.
+check: $(VENV)/.installed
+	$(BIN)/python -m stages.params check
+
+repro: setup check
 	$(BIN)/dvc repro
-	$(BIN)/dvc metrics show
+	$(BIN)/dvc metrics show reports/metrics.json
 
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest -q
 
-lint: setup
+# The edit-test loop: everything but the end-to-end runs (pytest -m "not slow").
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
 bench: setup
@@ -46,10 +65,37 @@ bench: setup
 gpu-check: setup
 	$(BIN)/python bench/gpu_check.py
 
-# Zhang et al.'s Table 1 loss ablation (L2, class, full) on the current data: reports/ablation.md.
-ablation: setup
+# The optional pipelines, after `make repro`: Zhang et al.'s Table 1 loss ablation, the seed
+# study, the linear probes of Zhang's section 3.3.
+ablation: setup check
 	$(BIN)/dvc repro ablation/dvc.yaml
 	$(BIN)/dvc metrics show reports/ablation.json
+
+seeds: setup check
+	$(BIN)/dvc repro seeds/dvc.yaml
+	@cat reports/seeds.md
+
+probe: setup check
+	$(BIN)/dvc repro probe/dvc.yaml
+	@cat reports/probe.md
+
+# This run's reports/metrics.json against the committed reference run and its seed spread.
+verify: $(VENV)/.installed
+	$(BIN)/python -m colorization verify
+
+# Figures and tables again from the artefacts (after `dvc pull`: no training).
+figures: setup
+	$(BIN)/dvc repro -f -s figures
+
+# The optional pipelines' results as the committed reference (reports/reference/).
+reference:
+	mkdir -p reports/reference
+	for f in ablation.md seeds.json seeds.md probe.json probe_ci.json probe.md; do \
+	  [ ! -f reports/$$f ] || cp reports/$$f reports/reference/$$f; done
+
+# The perceptual study on the local network: python -m colorization study serve --help
+study-serve: $(VENV)/.installed
+	$(BIN)/python -m colorization study serve
 
 clean-venv:
 	rm -rf $(VENV)

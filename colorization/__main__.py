@@ -1,10 +1,13 @@
-"""Command line: colourize your own images with a trained model (or Zhang et al.'s).
+"""Command line of the project.
 
-    python -m colorization colorize old_photo.jpg more/*.png -o out/ --model models/colorizer.pt --T 0.38
+    python -m colorization colorize old_photo.jpg family/ -o out/ [--recursive]
+    python -m colorization verify                      # this run against the committed reference
+    python -m colorization data imagenette imagenette2-320.tgz data/imagenette
+    python -m colorization study serve                 # the perceptual study on the local network
 
-Each photo is decoded as the pipeline decodes its data (16-bit, alpha, palette,
-CMYK, EXIF rotation); one that cannot be read is listed and the others go on. The
-exit code is the number of photos that failed (0: all colourized).
+`colorize`: each photo is decoded as the pipeline decodes its data (16-bit, alpha,
+palette, CMYK, EXIF rotation); one that cannot be read is listed and the others go on.
+The exit code is the number of photos that failed (0: all colourized), 130 on Ctrl-C.
 """
 
 import argparse
@@ -12,59 +15,47 @@ import math
 import sys
 from pathlib import Path
 
-import torch
-
 from .decode import ZHANG_T
 
 MAX_EXIT = 125  # exit codes above this mean "killed by a signal" to a shell
+DEFAULT_MODEL = "models/colorizer.pt"
+
+
+def _number(flag, text, kind=float):
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{flag} got {text!r}: not a number") from None
 
 
 def _temperature(text):
-    T = float(text)
+    T = _number("--T", text)
     if not math.isfinite(T) or not 0 <= T <= 10:
         raise argparse.ArgumentTypeError(f"--T must be a number in [0, 10] (0 = mode, 1 = mean), got {text}")
     return T
 
 
 def _size(text):
-    n = int(text)
+    n = _number("--size", text, int)
     if not 8 <= n <= 4096:
         raise argparse.ArgumentTypeError(f"--size must be an integer in [8, 4096] pixels, got {text}")
     return n
 
 
 def _megapixels(text):
-    mp = float(text)
+    mp = _number("--max-megapixels", text)
     if not math.isfinite(mp) or mp <= 0:
         raise argparse.ArgumentTypeError(f"--max-megapixels must be a number > 0, got {text}")
     return mp
 
 
-def output_names(inputs, out_dir) -> dict:
-    """input path -> its output path: ``<stem>_colorized.png``, or ``<name>_colorized.png``
-    where two inputs share a stem, with a counter if even that repeats; never an input."""
-    stems = {}
-    for src in inputs:
-        stems.setdefault(Path(src).stem, []).append(src)
-    taken = {Path(s).resolve() for s in inputs}
-    names = {}
-    for src in inputs:
-        p = Path(src)
-        base = p.stem if len(stems[p.stem]) == 1 else p.name.replace(".", "_")
-        dst, n = out_dir / f"{base}_colorized.png", 1
-        while dst.resolve() in taken:
-            n += 1
-            dst = out_dir / f"{base}_colorized_{n}.png"
-        taken.add(dst.resolve())
-        names[src] = dst
-    return names
-
-
 def colorize_command(args):
+    import torch
     from PIL import Image
 
     from .images import UnreadableImage, frame_count
-    from .inference import ModelFileError, colorize_photo, load_colorizer
+    from .inference import ModelFileError, load_colorizer
+    from .photos import colorize_photo, expand_inputs, input_problem, output_names
 
     device = torch.device("cuda" if torch.cuda.is_available() and not args.cpu else "cpu")
     try:
@@ -81,47 +72,102 @@ def colorize_command(args):
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         sys.exit(f"colorize: cannot create the output folder {out}: {e.strerror}")
-    failed = 0
-    for src, dst in output_names(args.inputs, out).items():
+    inputs = expand_inputs(args.inputs, args.recursive)
+    failed, good = [], []
+    for src in inputs:
+        problem = input_problem(src)
+        if problem:
+            failed.append((src, problem))
+        else:
+            good.append(src)
+    for src, why in failed:
+        print(f"skipped {src}: {why}", file=sys.stderr)
+    for src, dst in output_names(good, out).items():
+        tmp = dst.with_name(f".{dst.name}.tmp")
         try:
-            if frame_count(src) > 1:
-                print(f"note: {src} is animated ({frame_count(src)} frames); colourizing its first frame",
-                      file=sys.stderr)
+            frames = frame_count(src)
+            if frames > 1:
+                print(f"note: {src} is animated ({frames} frames); colourizing its first frame", file=sys.stderr)
             rgb = colorize_photo(model, src, args.T, net_size, device, int(args.max_megapixels * 1e6))
-            tmp = dst.with_name(dst.name + ".tmp")
             Image.fromarray(rgb).save(tmp, format="PNG")
             tmp.replace(dst)
         except UnreadableImage as e:
+            failed.append((src, str(e)))
             print(f"skipped {src}: {e}", file=sys.stderr)
-            failed += 1
             continue
         except (OSError, MemoryError, RuntimeError) as e:
+            failed.append((src, f"{type(e).__name__}: {e}"))
             print(f"skipped {src}: {type(e).__name__}: {e}", file=sys.stderr)
-            failed += 1
             continue
+        finally:
+            tmp.unlink(missing_ok=True)
         print(f"{src} -> {dst}")
+    if not inputs:
+        print("no input files (a folder of subfolders needs --recursive)", file=sys.stderr)
     if failed:
-        print(f"{failed} of {len(args.inputs)} photos failed", file=sys.stderr)
-    return min(failed, MAX_EXIT)
+        print(f"{len(failed)} of {len(inputs)} photos failed", file=sys.stderr)
+    return min(len(failed), MAX_EXIT)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m colorization", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("colorize", help="colourize images of any size from their lightness")
-    c.add_argument("inputs", nargs="+", help="image files (any format Pillow reads)")
+def parser():
+    root = argparse.ArgumentParser(prog="python -m colorization", description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = root.add_subparsers(dest="command", required=True)
+    defaults = argparse.ArgumentDefaultsHelpFormatter
+    c = sub.add_parser("colorize", help="colourize images of any size from their lightness", formatter_class=defaults,
+                       description="Colourize photos from their lightness. The default model is the one `make repro` "
+                                   "trains on the synthetic produce scenes: for real photos use a model trained by the "
+                                   "imagenette or paper preset, or Zhang et al.'s released weights.")
+    c.add_argument("inputs", nargs="+", help="image files (any format Pillow reads) or folders of them")
     c.add_argument("-o", "--output", required=True, help="output folder (PNG files)")
-    c.add_argument("--model", default="models/colorizer.pt",
+    c.add_argument("--model", default=DEFAULT_MODEL,
                    help="a model from `dvc repro train`, or Zhang et al.'s colorization_release_v2-9b330a0b.pth")
     c.add_argument("--T", type=_temperature, default=ZHANG_T,
                    help="annealed-mean temperature in [0, 10] (0 = mode, 1 = mean)")
-    c.add_argument("--size", type=_size, default=None, help="short side the network sees (default: its training size)")
+    c.add_argument("--size", type=_size, default=None, help="short side the network sees (None: its training size)")
     c.add_argument("--max-megapixels", type=_megapixels, default=100.0,
-                   help="refuse photos larger than this (decompression bombs); default 100")
+                   help="refuse photos larger than this (decompression bombs)")
+    c.add_argument("-r", "--recursive", action="store_true", help="take the images in subfolders of a folder too")
     c.add_argument("--cpu", action="store_true", help="stay on the CPU even when a GPU is present")
-    args = parser.parse_args(argv)
-    return colorize_command(args)
+    v = sub.add_parser("verify", formatter_class=defaults,
+                       help="compare this run's metrics with the committed reference run and its seed spread")
+    v.add_argument("--metrics", default="reports/metrics.json", help="this run's metrics")
+    v.add_argument("--reference", default="HEAD", help="the git revision of the reference run")
+    v.add_argument("--seeds", default="reports/reference/seeds.json",
+                   help="the reference run's seed study, at that revision")
+    d = sub.add_parser("data", help="lay out a downloaded dataset for a preset")
+    dsub = d.add_subparsers(dest="dataset", required=True)
+    i = dsub.add_parser("imagenette", formatter_class=defaults,
+                        help="Imagenette (fast.ai) as the imagenet source reads it: DEST/{train,val}/<wnid>/*.JPEG")
+    i.add_argument("source", help="imagenette2-320.tgz (or imagenette2.tgz, imagenette2-160.tgz), or its unpacked "
+                                  "folder")
+    i.add_argument("dest", help="the folder to create, e.g. data/imagenette (the preset's data.root)")
+    i.add_argument("--link", action="store_true", help="from a folder: symbolic links instead of copies")
+    from .study_server import add_arguments
+
+    add_arguments(sub.add_parser("study", help="the perceptual study"))
+    return root
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "verify":
+            from .verify import verify_command
+
+            return verify_command(args)
+        if args.command == "data":
+            from .datasets import imagenette_command
+
+            return imagenette_command(args)
+        if args.command == "study":
+            from .study_server import study_command
+
+            return study_command(args)
+        return colorize_command(args)
+    except KeyboardInterrupt:
+        print(f"\n{args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

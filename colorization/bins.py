@@ -11,8 +11,10 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from .grid import GRID, GRID_AXIS, grid_cells
+from .grid import HALF as _HALF
+
 Q = 313
-GRID = 10
 
 # a -> (first b, last b), both inclusive, step 10.
 _B_RANGE_PER_A = {
@@ -61,15 +63,11 @@ def _squared_distances(ab: torch.Tensor, bins: torch.Tensor) -> torch.Tensor:
 
 @lru_cache(maxsize=None)
 def _grid_lookup(device: torch.device) -> torch.Tensor:
-    """(23, 23) table: grid cell (a, b) from -110 to 110 in steps of 10 -> its bin index, or -1
-    where the grid point is not one of the 313."""
-    table = torch.full((2 * _HALF + 1, 2 * _HALF + 1), -1, dtype=torch.int64)
-    cells = (_bins() / GRID).astype(np.int64) + _HALF
-    table[cells[:, 0], cells[:, 1]] = torch.arange(Q)
+    """(23, 23) table: grid cell (a, b) -> its bin index, or -1 where the grid point is not one of the 313."""
+    table = torch.full((len(GRID_AXIS), len(GRID_AXIS)), -1, dtype=torch.int64)
+    rows, cols = grid_cells(_bins())
+    table[rows, cols] = torch.arange(Q)
     return table.to(device)
-
-
-_HALF = 11  # grid cells on each side of 0 that the table covers (|a|, |b| <= 110)
 
 
 def nearest_bin(ab: torch.Tensor, bins=None) -> torch.Tensor:
@@ -112,7 +110,9 @@ def soft_encode_sparse(ab: torch.Tensor, bins=None, k: int = 5, sigma: float = 5
 
 def soft_encode(ab: torch.Tensor, bins=None, k: int = 5, sigma: float = 5.0) -> torch.Tensor:
     """Soft-encode ab (N,2,h,w) over the Q bins -> the dense target Z (N,Q,h,w)
-    (Z of reproduction eq. 1 = Zhang eq. 2; the weights of ``soft_encode_sparse`` scattered into place)."""
+    (Z of reproduction eq. 1 = Zhang eq. 2; the weights of ``soft_encode_sparse`` scattered into place).
+
+    The dense reference, for tests and benchmarks: the training loss uses ``soft_encode_sparse``."""
     idx, w = soft_encode_sparse(ab, bins, k, sigma)
     n, _, h, wd = ab.shape
     out = torch.zeros(n, Q, h, wd, device=ab.device, dtype=torch.float32)

@@ -155,3 +155,25 @@ def train_classifier(images, labels, n_classes, cfg, device, progress=None) -> d
             progress(it, loss)
     return {"model": net.state_dict(), "width": cfg["width"], "n_classes": n_classes, "input_mean": mean,
             "input_std": std, "train_accuracy": correct / max(seen, 1)}
+
+
+def load_scorer(kind, wnids, device, vgg16_weights=None, trained="models/classifier.pt") -> tuple:
+    """The classifier that scores colourizations, as (model taking float RGB in [0,1], its output
+    class names, the output column of each of ``wnids`` or -1 where it has none): torchvision's
+    ImageNet VGG-16 (``kind="imagenet"``, weights from ``vgg16_weights`` or the hub cache) or
+    the VGG-16-BN the classifier stage trained on the colour train split."""
+    if kind == "imagenet":
+        names = imagenet1k_wnids()
+        index = {w: i for i, w in enumerate(names)}
+        return imagenet_classifier(vgg16_weights).to(device), names, np.array([index.get(w, -1) for w in wnids])
+    return load_trained_classifier(trained).to(device), list(wnids), np.arange(len(wnids))
+
+
+@torch.no_grad()
+def class_scores(model, images_uint8, device, batch=64) -> np.ndarray:
+    """Softmax scores (N, C) of uint8 images (N, H, W, 3)."""
+    from .lab import uint8_to_rgb
+
+    out = [torch.softmax(model(uint8_to_rgb(images_uint8[i : i + batch], device)).float(), 1).cpu().numpy()
+           for i in range(0, len(images_uint8), batch)]
+    return np.concatenate(out) if out else np.zeros((0, 0))

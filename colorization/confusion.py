@@ -9,14 +9,9 @@ of the most amplified pair that are confused only after colourization.
 import numpy as np
 
 
-def topk_classes(scores: np.ndarray, k: int = 5) -> np.ndarray:
-    """(N, C) scores -> (N, k) class indices, highest first (stable for ties)."""
-    return np.argsort(-np.asarray(scores), axis=1, kind="stable")[:, :k]
-
-
 def topk_confusion(top: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
     """C[i, j] = share of images of class i that have class j among their top k (``top``
-    from ``topk_classes``). The diagonal is per-class top-k accuracy; each row sums to k
+    from ``metrics.topk_classes``). The diagonal is per-class top-k accuracy; each row sums to k
     when the scores cover every class. Rows of classes without images are NaN."""
     top, labels = np.asarray(top), np.asarray(labels)
     hits = np.zeros((n_classes, n_classes))

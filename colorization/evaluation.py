@@ -4,6 +4,9 @@ top-k accuracy a hit, its colourfulness, PSNR and SSIM one value each. A resampl
 images is a vector of multiplicities, and every statistic of a resample is a weighted
 sum of per-image pieces. Paired intervals (ours - grey, gt - ours) use the same
 resamples for both variants, as a paired test must.
+
+``evaluate_variants`` is the per-variant loop that the evaluate stage and the optional
+pipelines (ablation, seeds) share.
 """
 
 import numpy as np
@@ -11,11 +14,12 @@ import torch
 
 from .bins import Q, nearest_bin
 from .lab import uint8_to_lab
-from .metrics import (AUC_MAX_THRESHOLD, ab_error, auc_from_histogram, colorfulness, error_histogram,
-                      mean_psnr, psnr, rebalancing_prior, ssim, topk_hits)
+from .metrics import (AUC_MAX_THRESHOLD, ab_error, auc_from_histogram, colorfulness, equal_bin_table,
+                      error_histogram, inverse_prior_table, mean_psnr, psnr, ssim, topk_classes)
 
 VIVID_CHROMA = 20.0  # ground-truth chroma above which a pixel counts as vivid
 AUC_KINDS = ("auc", "auc_rebal", "auc_rebal_eq")
+TOP_K = 5
 
 
 def gt_bin_counts(gt_rgb: np.ndarray, batch=256) -> np.ndarray:
@@ -30,17 +34,15 @@ def image_pieces(pred_rgb, gt_rgb, prior, eq_counts, batch=128) -> dict:
     """Per image: the weighted error histograms behind the three AuCs ("<kind>": (hist
     (N, max+2), total (N,))), mean chroma of the prediction on vivid and desaturated
     ground-truth pixels, colourfulness, PSNR and SSIM."""
-    inv_prior = 1.0 / rebalancing_prior(prior)
-    inv_count = np.divide(1.0, eq_counts, out=np.zeros_like(eq_counts, dtype=float), where=eq_counts > 0)
+    tables = {"auc": np.ones(Q), "auc_rebal": inverse_prior_table(prior), "auc_rebal_eq": equal_bin_table(eq_counts)}
     hists = {k: ([], []) for k in AUC_KINDS}
     chroma = {"vivid": [], "dull": []}
     for i in range(0, len(gt_rgb), batch):
         p_lab, g_lab = uint8_to_lab(pred_rgb[i : i + batch]), uint8_to_lab(gt_rgb[i : i + batch])
         err = ab_error(p_lab[:, 1:], g_lab[:, 1:]).double().numpy()
         q = nearest_bin(g_lab[:, 1:]).numpy()
-        weights = {"auc": np.ones_like(err), "auc_rebal": inv_prior[q], "auc_rebal_eq": inv_count[q]}
-        for name, w in weights.items():
-            for e_img, w_img in zip(err, w):
+        for name, table in tables.items():
+            for e_img, w_img in zip(err, table[q]):
                 h, t = error_histogram(e_img, w_img, AUC_MAX_THRESHOLD)
                 hists[name][0].append(h)
                 hists[name][1].append(t)
@@ -56,13 +58,15 @@ def image_pieces(pred_rgb, gt_rgb, prior, eq_counts, batch=128) -> dict:
     return out
 
 
-def image_hits(scores: np.ndarray, labels: np.ndarray, scorable: np.ndarray, ks=(1, 5)) -> dict:
-    """Per image top-k hits ("top1", "top5"), NaN for images the classifier cannot score
-    (synsets outside ImageNet-1k); ``scores`` holds the rows of the scorable images only."""
+def image_hits(top: np.ndarray, labels: np.ndarray, scorable: np.ndarray, ks=(1, 5)) -> dict:
+    """Per image top-k hits ("top1", "top5") from the top classes of the scorable images
+    (``metrics.topk_classes``), NaN for images the classifier cannot score (synsets outside
+    ImageNet-1k)."""
     out = {}
     for k in ks:
         h = np.full(len(scorable), np.nan)
-        h[scorable] = topk_hits(scores, labels[scorable], k) if scorable.any() else []
+        if scorable.any():
+            h[scorable] = (np.asarray(top)[:, :k] == labels[scorable][:, None]).any(axis=1)
         out[f"top{k}"] = h
     return out
 
@@ -107,12 +111,45 @@ def percentile_interval(values, alpha=0.05) -> list:
     return [float(np.quantile(values, alpha / 2)), float(np.quantile(values, 1 - alpha / 2))]
 
 
+def score_variant(images, gt, prior, eq_counts, scores_of, labels) -> dict:
+    """One variant's per-image pieces, its top-k classes and hits. ``scores_of(images)`` gives
+    the classifier's (N, C) scores; ``labels`` holds each image's class column, -1 where the
+    classifier has none."""
+    scorable = labels >= 0
+    top = topk_classes(scores_of(images[scorable]), TOP_K) if scorable.any() else np.zeros((0, TOP_K), int)
+    return {"pieces": image_pieces(images, gt, prior, eq_counts), "top": top,
+            "hits": image_hits(top, labels, scorable)}
+
+
+def summarise_variants(scored: dict, resamples: np.ndarray, pairs: dict) -> tuple:
+    """(point metrics, 95 % intervals) of every scored variant, and the paired intervals of
+    ``pairs`` ({"ours_minus_grey": ("ours", "grey"), ...}) over the same resamples."""
+    gt_cf = scored["gt"]["pieces"]["colorfulness"]
+    point, samples, ci = {}, {}, {}
+    for name, s in scored.items():
+        point[name], samples[name], ci[name] = bootstrap(s["pieces"], s["hits"], gt_cf, resamples)
+    for pair, (a, b) in pairs.items():
+        if a in samples and b in samples:
+            ci[pair] = {k: percentile_interval([sa[k] - sb[k] for sa, sb in zip(samples[a], samples[b])])
+                        for k in point[a] if k != "delta_cf"}
+    return point, ci
+
+
+def evaluate_variants(variants: dict, prior, scores_of, labels, resamples, pairs) -> tuple:
+    """The per-variant loop: every variant (``variants["gt"]`` is the ground truth) scored
+    and summarised -> (scored, point metrics, intervals with the paired ones)."""
+    gt = variants["gt"]
+    eq_counts = gt_bin_counts(gt)
+    scored = {name: score_variant(arr, gt, prior, eq_counts, scores_of, labels) for name, arr in variants.items()}
+    point, ci = summarise_variants(scored, resamples, pairs)
+    return scored, point, ci
+
+
 def image_weight_totals(gt_rgb: np.ndarray, prior: np.ndarray, floor: float, batch=256) -> np.ndarray:
-    """Total rebalancing weight 1/p of each image's pixels under a prior floored at
-    ``floor`` (0: Zhang's definition to the letter, where unseen bins weigh 0), (N,)."""
-    p = rebalancing_prior(prior, floor)
-    inv = np.divide(1.0, p, out=np.zeros_like(p), where=p > 0)
-    out = [inv[nearest_bin(uint8_to_lab(gt_rgb[i : i + batch])[:, 1:]).numpy()].sum(axis=(1, 2))
+    """Total rebalancing weight of each image's pixels under the prior floored at ``floor``
+    (0: Zhang's definition to the letter, where unseen bins weigh 0), (N,)."""
+    table = inverse_prior_table(prior, floor)
+    out = [table[nearest_bin(uint8_to_lab(gt_rgb[i : i + batch])[:, 1:]).numpy()].sum(axis=(1, 2))
            for i in range(0, len(gt_rgb), batch)]
     return np.concatenate(out)
 

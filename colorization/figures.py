@@ -12,12 +12,20 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 (the backend must be chosen before pyplot loads)
 import numpy as np  # noqa: E402
 
+from .atomic import atomic_path  # noqa: E402
+from .grid import GRID, GRID_AXIS, grid_cells  # noqa: E402
+from .variants import COLOURS, LABELS  # noqa: E402
+
 STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "figure.dpi": 150,
          "axes.spines.top": False, "axes.spines.right": False}
-COLOURS = {"gt": "#222222", "grey": "#8c8c8c", "random": "#c49a6c", "zhang": "#1f77b4", "ours": "#d62728"}
-LABELS = {"gt": "ground truth", "grey": "greyscale", "random": "random colourization", "zhang": "Zhang et al.",
-          "ours": "ours"}
 plt.rcParams.update(STYLE)
+
+
+def save_png(fig, path, dpi=150):
+    """Write a figure as a PNG, atomically (a killed run leaves no half image), and free it."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png")
+    plt.close(fig)
 
 
 def _image_grid(rows, row_titles, col_titles=None, cell=1.3, title=None):
@@ -113,19 +121,18 @@ def amplified_confusion(gt_imgs, grey_imgs, ours_imgs, pair_title):
 
 def prior_and_weights(a, b, p, w):
     """The empirical ab prior (log scale) and the rebalancing weights on the ab plane."""
-    a, b = np.asarray(a, int), np.asarray(b, int)
-    grid = np.arange(-110, 111, 10)
-    ia, ib = np.searchsorted(grid, a), np.searchsorted(grid, b)
+    ia, ib = grid_cells(np.stack([a, b], 1))
+    n, lo, hi = len(GRID_AXIS), GRID_AXIS[0] - GRID / 2, GRID_AXIS[-1] + GRID / 2  # a cell spans a grid step
     fig, axes = plt.subplots(1, 2, figsize=(7.6, 3.4))
     for ax, values, title, cmap in ((axes[0], np.log10(np.maximum(p, 1e-12)), "log10 prior p(ab)", "viridis"),
                                     (axes[1], w, "rebalancing weight w", "magma")):
-        img = np.full((len(grid), len(grid)), np.nan)
+        img = np.full((n, n), np.nan)
         img[ib, ia] = values
         if "prior" in title:
             img[ib, ia] = np.where(np.asarray(p) > 0, values, np.nan)
         # six decades are enough to read the prior; the smoothed tails go far lower
         vmin = np.nanmax(img) - 6 if "prior" in title else None
-        m = ax.imshow(img, origin="lower", extent=(-115, 115, -115, 115), cmap=cmap, vmin=vmin)
+        m = ax.imshow(img, origin="lower", extent=(lo, hi, lo, hi), cmap=cmap, vmin=vmin)
         ax.set_xlabel("a")
         ax.set_ylabel("b")
         ax.set_title(title)
@@ -187,20 +194,25 @@ def synset_similarity(matrix, names):
     return fig
 
 
-def study_results(most, none, summary):
-    """Figure 3: colourized images labelled with how many participants they fooled."""
-    rows = [r for r in (most, none) if r]
-    n_cols = max(len(r) for r in rows)
-    fig, axes = plt.subplots(len(rows), n_cols, figsize=(1.6 * n_cols + 0.8, 1.9 * len(rows) + 0.6), squeeze=False)
-    for r, row in enumerate(rows):
+def study_results(rows: dict, summaries: dict):
+    """Figure 3, per method: colourized images labelled with how many participants they fooled
+    (the most fooling ones, then some that fooled none). ``rows``: method -> [most, none], each
+    a list of (image, label)."""
+    lines = [(m, r) for m, pair in rows.items() for r in pair if r]
+    n_cols = max(len(r) for _, r in lines)
+    fig, axes = plt.subplots(len(lines), n_cols, figsize=(1.6 * n_cols + 1.2, 1.9 * len(lines) + 0.8), squeeze=False)
+    for k, (method, row) in enumerate(lines):
         for c in range(n_cols):
-            ax = axes[r, c]
+            ax = axes[k, c]
             ax.axis("off")
             if c < len(row):
                 img, label = row[c]
                 ax.imshow(img)
                 ax.set_title(label, fontsize=8)
-    fig.suptitle(f"Perceptual study: {summary}", fontsize=9)
+        axes[k, 0].text(-0.15, 0.5, LABELS.get(method, method), transform=axes[k, 0].transAxes, rotation=90,
+                        ha="right", va="center", fontsize=8)
+    fig.suptitle("Perceptual study: " + "; ".join(f"{LABELS.get(m, m)}: {s}" for m, s in summaries.items()),
+                 fontsize=8, wrap=True)
     fig.tight_layout()
     return fig
 
@@ -209,4 +221,55 @@ def study_placeholder(text):
     fig, ax = plt.subplots(figsize=(6, 1.4))
     ax.axis("off")
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, wrap=True)
+    return fig
+
+
+def seed_findings(runs, findings):
+    """Each finding's paired difference per training seed with its 95 % interval (the seed
+    study); the main run drawn in black. ``findings``: (label, key) pairs."""
+    fig, axes = plt.subplots(1, len(findings), figsize=(3.0 * len(findings) + 0.4, 3.0), squeeze=False)
+    x = np.arange(len(runs))
+    for ax, (label, key) in zip(axes[0], findings):
+        scale = 100.0
+        d = np.array([r["findings"][key]["difference"] for r in runs]) * scale
+        lo = np.array([r["findings"][key]["interval"][0] for r in runs]) * scale
+        hi = np.array([r["findings"][key]["interval"][1] for r in runs]) * scale
+        main = np.array([bool(r.get("main_run")) for r in runs])
+        for sel, colour, name in ((~main, COLOURS["ours"], "other seeds"), (main, "black", "main run")):
+            if sel.any():
+                ax.errorbar(x[sel], d[sel], yerr=[d[sel] - lo[sel], hi[sel] - d[sel]], fmt="o", ms=4, capsize=3,
+                            color=colour, label=name)
+        ax.axhline(0, color="#555555", lw=0.8, ls="--")
+        held = int((lo > 0).sum())
+        ax.set_title(f"{label}\nheld in {held} of {len(runs)} seeds", fontsize=8)
+        ax.set_xticks(x, [str(r["seed"]) for r in runs])
+        ax.set_xlabel("training seed")
+        ax.set_ylabel("difference (points)")
+    axes[0][0].legend(fontsize=7, loc="best")
+    fig.suptitle("The findings over training seeds: paired difference and its 95 % interval per run", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+PROBE_COLOURS = {"colorization": COLOURS["ours"], "random": COLOURS["grey"], "supervised": COLOURS["zhang"]}
+
+
+def probe_layers(top1: dict, intervals: dict, chance: float):
+    """Fig. 7 style: probe top-1 against layer, one line per initialisation, 95 % bands, chance."""
+    fig, ax = plt.subplots(figsize=(5.4, 3.6))
+    for init in ("supervised", "colorization", "random"):
+        layers = list(top1[init])
+        x = np.arange(len(layers))
+        y = np.array([top1[init][k] for k in layers]) * 100
+        lo = np.array([intervals[init][k][0] for k in layers]) * 100
+        hi = np.array([intervals[init][k][1] for k in layers]) * 100
+        ax.plot(x, y, "o-", color=PROBE_COLOURS[init], label=init, lw=1.4, ms=4)
+        ax.fill_between(x, lo, hi, color=PROBE_COLOURS[init], alpha=0.18, lw=0)
+    ax.axhline(100 * chance, color="#555555", lw=0.8, ls="--", label="chance")
+    ax.set_xticks(x, layers)
+    ax.set_xlabel("layer (frozen)")
+    ax.set_ylabel("linear probe top-1 (%)")
+    ax.set_title("Linear probes on frozen features (Zhang et al. Fig. 7)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
     return fig

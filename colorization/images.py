@@ -79,10 +79,13 @@ def decode_rgb(path, max_pixels: int | None = None, draft_size: int | None = Non
 
 
 def frame_count(path) -> int:
-    """Frames in an animated image (GIF, APNG, WebP); 1 for a still image."""
+    """Frames in an animated image (GIF, APNG, WebP); 1 for a still image. Pillow's
+    DecompressionBombWarning is silenced: the decoder applies the project's own size limit."""
     try:
-        with Image.open(path) as im:
-            return int(getattr(im, "n_frames", 1))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                return int(getattr(im, "n_frames", 1))
     except Exception:
         return 1
 

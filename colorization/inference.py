@@ -9,9 +9,8 @@ import torch
 import torch.nn.functional as F
 
 from .decode import ZHANG_T, annealed_mean
-from .images import decode_rgb
-from .lab import lab_to_uint8, rgb_to_lab, uint8_to_lab
-from .model import ColorizationNet, load_zhang_eccv16
+from .lab import lab_to_uint8, uint8_to_lab
+from .model import HEADS, ColorizationNet, load_zhang_eccv16
 from .shapes import INPUT_MULTIPLE
 
 N_PREVIEW = 8
@@ -23,21 +22,66 @@ class ModelFileError(ValueError):
 
 def load_colorizer(path, device="cpu") -> ColorizationNet:
     """A network saved by the train stage ({'model', 'width', 'head', ...}) or Zhang et
-    al.'s released ECCV16 state dict (``colorization_release_v2-9b330a0b.pth``)."""
+    al.'s released ECCV16 state dict (``colorization_release_v2-9b330a0b.pth``). Anything
+    else, and a model whose fields, tensors or values do not fit, is a ``ModelFileError``
+    that names the file and what does not match."""
     path = Path(path)
+    if path.is_dir():
+        raise ModelFileError(f"{path} is a folder; give a model file such as models/colorizer.pt")
     if not path.is_file():
         raise FileNotFoundError(f"no trained model at {path}; run `dvc repro train` first")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # pickles with code, zip garbage, text files: never executed, always refused
         raise ModelFileError(f"{path} is not a model file torch can load safely ({type(e).__name__})") from None
+    if isinstance(state, dict) and state.get("kind") in ("trained", "imagenet"):
+        raise ModelFileError(f"{path} is the VGG-16 classifier that scores colourizations, not a colourizer; "
+                             "use models/colorizer.pt")
     if isinstance(state, dict) and "model" in state and "width" in state:
-        net = ColorizationNet(state["width"], head=state.get("head", "classification"))
-        net.load_state_dict(state["model"])
-        return net.to(device).eval()
-    if isinstance(state, dict) and "model1.0.weight" in state:
-        return load_zhang_eccv16(path).to(device)
-    raise ModelFileError(f"{path} is neither a model from `dvc repro train` nor Zhang et al.'s ECCV16 weights")
+        net = ColorizationNet(*_fields(path, state))
+        _load_state(net, state["model"], path)
+    elif isinstance(state, dict) and "model1.0.weight" in state:
+        try:
+            net = load_zhang_eccv16(path)
+        except (ValueError, RuntimeError) as e:  # keys or tensor shapes of another network
+            raise ModelFileError(f"{path} is not Zhang et al.'s ECCV16 state dict: "
+                                 f"{str(e).strip().splitlines()[-1][:200]}") from None
+    else:
+        raise ModelFileError(f"{path} is neither a model from `dvc repro train` nor Zhang et al.'s ECCV16 weights")
+    bad = [name for name, t in net.state_dict().items() if t.is_floating_point() and not torch.isfinite(t).all()]
+    if bad:
+        more = ", ..." if len(bad) > 3 else ""
+        raise ModelFileError(f"{path} holds non-finite weights ({', '.join(bad[:3])}{more}); "
+                             "it would colourize every photo black")
+    return net.to(device).eval()
+
+
+def _fields(path, state) -> tuple:
+    """(width, head) of a saved model, checked: a wrong type or value is named, not a traceback."""
+    width, head, size = state["width"], state.get("head", "classification"), state.get("image_size", 256)
+    if isinstance(width, bool) or not isinstance(width, (int, float)) or not 0.01 <= width <= 4:
+        raise ModelFileError(f"{path}: its width is {width!r}; expected a number in [0.01, 4]")
+    if head not in HEADS:
+        raise ModelFileError(f"{path}: its head is {head!r}; expected one of {', '.join(HEADS)}")
+    if isinstance(size, bool) or not isinstance(size, int) or not 8 <= size <= 4096:
+        raise ModelFileError(f"{path}: its image_size is {size!r}; expected an integer in [8, 4096]")
+    return float(width), head
+
+
+def _load_state(net, weights, path):
+    """Load a state dict, or say in one line which keys or shapes do not match the width."""
+    if not isinstance(weights, dict):
+        raise ModelFileError(f"{path}: its 'model' is a {type(weights).__name__}, not a state dict")
+    expected = net.state_dict()
+    missing = [k for k in expected if k not in weights]
+    unexpected = [k for k in weights if k not in expected]
+    shapes = [f"{k} {tuple(weights[k].shape)} (width {net.width} needs {tuple(v.shape)})" for k, v in expected.items()
+              if k in weights and (not torch.is_tensor(weights[k]) or weights[k].shape != v.shape)]
+    if missing or unexpected or shapes:
+        what = ([f"missing {missing[:3]}"] if missing else []) + ([f"unexpected {unexpected[:3]}"] if unexpected
+                                                                   else []) + (shapes[:2])
+        raise ModelFileError(f"{path} does not match its own width and head: " + "; ".join(what))
+    net.load_state_dict(weights)
 
 
 def predict_ab(model, L: torch.Tensor, T: float = ZHANG_T) -> torch.Tensor:
@@ -63,6 +107,24 @@ def colorize_lab(model, lab: torch.Tensor, T: float = ZHANG_T) -> torch.Tensor:
 def colorize_uint8(model, rgb: np.ndarray, T: float = ZHANG_T, device="cpu") -> np.ndarray:
     """(N,H,W,3) uint8 -> (N,H,W,3) uint8 colourized from the images' lightness alone."""
     return lab_to_uint8(colorize_lab(model, uint8_to_lab(rgb, device), T))
+
+
+def in_batches(fn, images: np.ndarray, batch: int, desc: str) -> np.ndarray:
+    """``fn`` over uint8 images (N,H,W,3) batch by batch, with progress: same shape out."""
+    from .progress import Progress
+
+    out = np.empty_like(images)
+    progress = Progress(len(images), desc, unit="img", every=10)
+    for i in range(0, len(images), batch):
+        out[i : i + batch] = fn(images[i : i + batch])
+        progress.update(len(out[i : i + batch]))
+    progress.close()
+    return out
+
+
+def colorize_set(model, images: np.ndarray, T: float, device, batch: int = 64, desc: str = "colorize") -> np.ndarray:
+    """A set of uint8 images (N,H,W,3) colourized from their lightness, batch by batch."""
+    return in_batches(lambda b: colorize_uint8(model, b, T, device), images, batch, desc)
 
 
 def grey_uint8(rgb: np.ndarray) -> np.ndarray:
@@ -92,38 +154,3 @@ def preview_grid(model, truth: np.ndarray, device, T: float = ZHANG_T):
     model.eval()
     rows = [grey_uint8(truth), colorize_uint8(model, truth, T, device), truth]
     return Image.fromarray(np.concatenate([np.concatenate(list(r), 1) for r in rows], 0))
-
-
-def network_shape(h: int, w: int, net_size: int) -> tuple:
-    """The size the network sees for an (h, w) photo: short side ``net_size`` (its training
-    scale), long side at most 4x that, whatever the aspect ratio, and at least 8 px."""
-    scale = min(net_size / min(h, w), 4 * net_size / max(h, w))
-    return max(INPUT_MULTIPLE, round(h * scale)), max(INPUT_MULTIPLE, round(w * scale))
-
-
-@torch.no_grad()
-def colorize_photo(model, path, T: float = ZHANG_T, net_size: int = 256, device="cpu", max_pixels: int | None = None,
-                   rows_per_strip: int = 256) -> np.ndarray:
-    """Colourize one photo of any size (a user's old photo) from its lightness. It is read
-    with the pipeline's own decoder; the network sees it at ``network_shape``; the predicted
-    ab is upsampled and joined with the photo's full-resolution L, strip by strip, so
-    memory stays near that of the uint8 photo itself. Returns uint8 (H, W, 3)."""
-    from PIL import Image
-
-    im = decode_rgb(path, max_pixels=max_pixels)
-    rgb = np.asarray(im)
-    h, w = rgb.shape[:2]
-    nh, nw = network_shape(h, w, net_size)
-    small = np.asarray(im.resize((nw, nh), Image.Resampling.BICUBIC, reducing_gap=3.0))[None]
-    ab_small = colorize_lab(model, uint8_to_lab(small, device), T)[:, 1:]  # (1,2,nh,nw)
-    out = np.empty_like(rgb)
-    xs = (torch.arange(w, device=device) + 0.5) / w * 2 - 1  # bilinear, as interpolate(align_corners=False)
-    for top in range(0, h, rows_per_strip):
-        bottom = min(h, top + rows_per_strip)
-        ys = (torch.arange(top, bottom, device=device) + 0.5) / h * 2 - 1
-        grid = torch.stack(torch.meshgrid(ys, xs, indexing="ij")[::-1], -1)[None]
-        ab = F.grid_sample(ab_small, grid, mode="bilinear", padding_mode="border", align_corners=False)
-        strip = torch.from_numpy(np.array(rgb[top:bottom])).to(device).permute(2, 0, 1)[None]
-        L = rgb_to_lab(strip.float().div_(255.0))[:, :1]
-        out[top:bottom] = lab_to_uint8(torch.cat([L, ab], 1))[0]
-    return out

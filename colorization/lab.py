@@ -77,6 +77,11 @@ def uint8_to_rgb(images, device="cpu") -> torch.Tensor:
     return x.to(device).permute(0, 3, 1, 2).float().div_(255.0)
 
 
+def from_uint8(x: torch.Tensor) -> torch.Tensor:
+    """uint8 sRGB tensor (N, 3, H, W), on any device -> Lab (N, 3, H, W) on that device."""
+    return rgb_to_lab(x.float().div_(255.0))
+
+
 def uint8_to_lab(images, device="cpu") -> torch.Tensor:
     """uint8 images (N, H, W, 3) -> Lab (N, 3, H, W)."""
     return rgb_to_lab(uint8_to_rgb(images, device))

@@ -16,7 +16,6 @@ import torch
 from .bins import soft_encode_sparse
 
 GREY_AB_THRESHOLD = 5.0
-LOSSES = ("classification", "regression")
 
 
 def colorful_image_mask(ab: torch.Tensor, threshold: float = GREY_AB_THRESHOLD) -> torch.Tensor:
@@ -26,7 +25,9 @@ def colorful_image_mask(ab: torch.Tensor, threshold: float = GREY_AB_THRESHOLD) 
 
 def rebalanced_cross_entropy(logits, target, pixel_weights=None) -> torch.Tensor:
     """-sum_q Z log softmax(logits), weighted per pixel, averaged over all pixels,
-    with a dense target Z. logits, target: (N,Q,h,w); pixel_weights: (N,h,w) or None."""
+    with a dense target Z. logits, target: (N,Q,h,w); pixel_weights: (N,h,w) or None.
+
+    The dense reference, for tests and benchmarks: training calls ``colorization_loss``."""
     ce = -(target * torch.log_softmax(logits.float(), dim=1)).sum(1)  # (N,h,w)
     if pixel_weights is not None:
         ce = ce * pixel_weights

@@ -54,7 +54,9 @@ def auc_from_histogram(hist: np.ndarray, total) -> tuple:
     hist, total = np.asarray(hist, dtype=np.float64), np.asarray(total, dtype=np.float64)
     max_threshold = hist.shape[-1] - 2
     with np.errstate(invalid="ignore", divide="ignore"):
-        curve = np.cumsum(hist, -1)[..., :-1] / total[..., None]
+        # a share of the weight cannot exceed 1: summed in another order than ``total``, the
+        # cumulative sum of large weights can overshoot it in the last bits
+        curve = np.minimum(np.cumsum(hist, -1)[..., :-1] / total[..., None], 1.0)
     score = np.trapezoid(curve, np.arange(max_threshold + 1), axis=-1) / max_threshold
     return score, curve
 
@@ -62,8 +64,11 @@ def auc_from_histogram(hist: np.ndarray, total) -> tuple:
 def auc(ab_pred, ab_true, max_threshold: int = AUC_MAX_THRESHOLD, weights=None):
     """Area under the cumulative ab-error curve -> (score in [0, 1], curve (max_threshold + 1,)).
 
-    ``weights`` (N,H,W) weights pixels, e.g. ``inverse_prior_weights`` for the
-    rebalanced AuC. Errors are compared with ``<=``, so identical images score 1.
+    The reference implementation over whole tensors, for tests and one-off use; the pipeline
+    builds the same numbers from per-image histograms (``error_histogram``,
+    ``auc_from_histogram``) so that bootstrap resamples cost nothing. ``weights`` (N,H,W)
+    weights pixels, e.g. ``inverse_prior_weights`` for the rebalanced AuC. Errors are compared
+    with ``<=``, so identical images score 1.
     """
     err = ab_error(torch.as_tensor(ab_pred), torch.as_tensor(ab_true)).double().cpu().numpy()
     w = np.ones_like(err) if weights is None else torch.as_tensor(weights).double().cpu().numpy()
@@ -79,31 +84,46 @@ def rebalancing_prior(prior: np.ndarray, floor: float = REBALANCE_FLOOR) -> np.n
     return np.maximum(np.asarray(prior, dtype=np.float64), floor)
 
 
-def inverse_prior_weights(ab_true: torch.Tensor, prior: np.ndarray, floor: float = REBALANCE_FLOOR) -> torch.Tensor:
-    """Rebalancing for AuC: weight 1 / p(bin of the true ab) per pixel (N,H,W), with p
-    floored (``rebalancing_prior``); ``floor=0`` is Zhang's definition to the letter."""
+def inverse_prior_table(prior: np.ndarray, floor: float = REBALANCE_FLOOR) -> np.ndarray:
+    """Weight per bin (Q,) of the rebalanced AuC: 1 / p, p floored (``rebalancing_prior``);
+    ``floor=0`` is Zhang's definition to the letter, where a bin with p = 0 weighs 0."""
     p = rebalancing_prior(prior, floor)
-    inv = np.divide(1.0, p, out=np.zeros_like(p), where=p > 0)
-    return torch.as_tensor(inv, device=ab_true.device)[nearest_bin(ab_true)]
+    return np.divide(1.0, p, out=np.zeros_like(p), where=p > 0)
+
+
+def equal_bin_table(counts: np.ndarray) -> np.ndarray:
+    """Weight per bin (Q,) that gives every occupied ground-truth bin equal total weight
+    (the inverse prior of the evaluated ground truth itself): 1 / count, 0 for empty bins."""
+    counts = np.asarray(counts, dtype=np.float64)
+    return np.divide(1.0, counts, out=np.zeros_like(counts), where=counts > 0)
+
+
+def inverse_prior_weights(ab_true: torch.Tensor, prior: np.ndarray, floor: float = REBALANCE_FLOOR) -> torch.Tensor:
+    """Per-pixel rebalancing weights (N,H,W) for ``auc``: ``inverse_prior_table`` at the bin
+    nearest each pixel's true ab."""
+    return torch.as_tensor(inverse_prior_table(prior, floor), device=ab_true.device)[nearest_bin(ab_true)]
 
 
 def equal_bin_weights(ab_true: torch.Tensor) -> torch.Tensor:
-    """Steadier rebalancing: every occupied ground-truth bin gets equal total weight (N,H,W)
-    (the inverse prior of the evaluated ground truth itself)."""
+    """Per-pixel equal-per-bin weights (N,H,W) for ``auc``, over the bins of ``ab_true`` itself."""
     idx = nearest_bin(ab_true)
-    counts = torch.bincount(idx.flatten(), minlength=Q).double()
-    return 1.0 / counts[idx]
+    counts = torch.bincount(idx.flatten(), minlength=Q).cpu().numpy()
+    return torch.as_tensor(equal_bin_table(counts), device=ab_true.device)[idx]
+
+
+def topk_classes(scores: np.ndarray, k: int = 5) -> np.ndarray:
+    """(N, C) scores -> (N, k) class indices, highest first; ties go to the lower index (a
+    stable sort), so top-k accuracy and the confusion matrices always agree."""
+    scores = np.asarray(scores)
+    return np.argsort(-scores, axis=1, kind="stable")[:, : min(k, scores.shape[1])]
 
 
 def topk_hits(scores: np.ndarray, labels: np.ndarray, k: int = 5) -> np.ndarray:
     """Boolean per image: is the true label among the k highest scores? scores (N,C).
 
     Per image, because bootstrap intervals resample images; the mean over images is
-    scikit-learn's ``top_k_accuracy_score`` (a test holds them equal)."""
-    scores = np.asarray(scores)
-    k = min(k, scores.shape[1])
-    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    return (top == np.asarray(labels)[:, None]).any(axis=1)
+    scikit-learn's ``top_k_accuracy_score`` where scores do not tie (a test holds them equal)."""
+    return (topk_classes(scores, k) == np.asarray(labels)[:, None]).any(axis=1)
 
 
 def topk_accuracy(scores: np.ndarray, labels: np.ndarray, k: int = 5) -> float:

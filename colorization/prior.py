@@ -11,7 +11,8 @@ import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter
 
-from .bins import GRID, Q, ab_bins, nearest_bin
+from .bins import Q, ab_bins, nearest_bin
+from .grid import GRID, GRID_AXIS, grid_cells
 
 
 def bin_counts(ab: torch.Tensor, bins=None) -> np.ndarray:
@@ -39,11 +40,8 @@ def smooth_prior(p: np.ndarray, sigma: float = 5.0) -> np.ndarray:
     p = np.asarray(p, dtype=np.float64)
     if sigma <= 0:
         return p / p.sum()
-    centres = ab_bins().astype(int)
-    offset = -centres.min()  # grid index = (value + offset) / GRID
-    size = (centres.max() + offset) // GRID + 1
-    grid = np.zeros((size, size))
-    ia, ib = (centres[:, 0] + offset) // GRID, (centres[:, 1] + offset) // GRID
+    grid = np.zeros((len(GRID_AXIS), len(GRID_AXIS)))
+    ia, ib = grid_cells(ab_bins())
     grid[ia, ib] = p
     smoothed = gaussian_filter(grid, sigma=sigma / GRID, mode="constant", truncate=4.0)[ia, ib]
     return smoothed / smoothed.sum()

@@ -25,3 +25,14 @@ ZHANG_TABLE1_ABLATION = {
     "class": (91.6, 65.1, 56.6),  # Ours (class): classification, no rebalancing
     "full": ZHANG_TABLE1["zhang"][:3],  # Ours (full), lambda = 0.5: their released model
 }
+
+# Zhang et al. section 3.3 (and the split-brain paper's re-run with the released protocol):
+# ImageNet-1k linear classification, top-1 %, on frozen features of AlexNet conv1..conv5.
+# Read from a plot, so approximate (+- 0.2). Not comparable in level with a 10- or 33-class
+# probe at 64 px; the shape across layers is what can be compared.
+ZHANG_PROBE_LAYERS = ("conv1", "conv2", "conv3", "conv4", "conv5")
+ZHANG_PROBE = {
+    "supervised": (19.3, 36.3, 44.2, 48.3, 50.5),  # ImageNet labels
+    "random": (11.7, 17.1, 17.0, 16.4, 14.2),  # Gaussian
+    "colorization": (13.1, 24.8, 31.0, 32.6, 31.8),
+}

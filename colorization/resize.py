@@ -12,9 +12,9 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
-
+from .errors import BrokenEnvironment
 from .images import UnreadableImage
+from .progress import Progress
 
 _OPEN = {}
 
@@ -25,14 +25,16 @@ class NotEnoughDisk(OSError):
 
 def load_into(args):
     """Worker task: load one item into slot ``i`` of the .npy file at ``out`` (opened once
-    per process). Returns None or the reason the item was skipped."""
+    per process). Returns None or the reason the item was skipped: only a file that cannot be
+    decoded is skipped. An import error (a vanished virtualenv) comes back as a
+    ``BrokenEnvironment`` that stops the stage; any other error stops it too, with its file."""
     source, item, i, size, mode, out = args
     try:
         img = source.load(item, size, mode)
     except UnreadableImage as e:
         return str(e)
-    except Exception as e:  # a source bug must not lose a long run either; it is listed
-        return f"{type(e).__name__}: {e}"
+    except ImportError as e:  # the project or a package it needs is gone: the environment, not this file
+        return BrokenEnvironment(f"{type(e).__name__}: {e}")
     if out not in _OPEN:
         _OPEN.clear()
         _OPEN[out] = np.load(out, mmap_mode="r+")
@@ -67,10 +69,9 @@ def resize_split(source, items, size, mode, out_npy, workers):
         method = "fork" if "fork" in get_all_start_methods() else "spawn"
         with get_context(method).Pool(workers, initializer=quiet_worker) as pool:
             chunk = max(1, min(32, len(jobs) // (workers * 4)))  # small sets: keep every worker busy
-            errors = list(tqdm(pool.imap(load_into, jobs, chunksize=chunk), total=len(jobs), desc=desc,
-                               mininterval=2, disable=None))
+            errors = _with_progress(pool.imap(load_into, jobs, chunksize=chunk), len(jobs), desc)
     else:
-        errors = [load_into(j) for j in tqdm(jobs, desc=desc, mininterval=2, disable=None)]
+        errors = _with_progress(map(load_into, jobs), len(jobs), desc)
     _OPEN.clear()
     kept = [{"split": it.split, "wnid": it.wnid, "source": it.ref} for it, e in zip(items, errors) if e is None]
     skipped = [{"split": it.split, "wnid": it.wnid, "source": it.ref, "reason": e}
@@ -78,6 +79,17 @@ def resize_split(source, items, size, mode, out_npy, workers):
     if skipped:
         _compact(out_npy, [i for i, e in enumerate(errors) if e is None])
     return kept, skipped
+
+
+def _with_progress(results, total, desc):
+    progress, out = Progress(total, desc, unit="img", every=10), []
+    for r in results:
+        if isinstance(r, BrokenEnvironment):
+            raise r
+        out.append(r)
+        progress.update(1)
+    progress.close()
+    return out
 
 
 def _compact(path, keep):

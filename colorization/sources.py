@@ -192,6 +192,8 @@ def make_source(kind: str, root=None, seed=0, train_per_class=60, val_per_class=
         return SyntheticSource(seed, train_per_class, val_per_class)
     if root is None or root == "none":
         raise SourceError(f"data.root must be set for data.source={kind}")
+    if Path(root).is_file():
+        raise SourceError(f"data.root {root} is a file, not a folder (data.source={kind})")
     if not Path(root).is_dir():
         raise SourceError(f"data.root {root} does not exist (data.source={kind})")
     if kind == "folder":

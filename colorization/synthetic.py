@@ -36,7 +36,7 @@ import torch
 from PIL import Image
 from scipy.ndimage import gaussian_filter
 
-from .lab import lab_to_rgb
+from .lab import lab_to_uint8
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,6 @@ class Produce:
     extras: dict = field(default_factory=dict)
 
 
-G = (-30, 35)  # leaf green for tops
 # fmt: off
 CLASSES = (
     # --- core fruits
@@ -161,26 +160,29 @@ def _texture(kind, u, v, rng, n):
     r = np.hypot(u, v)
     th = np.arctan2(v, u)
     noise = lambda s: gaussian_filter(rng.normal(0, 1, (n, n)).astype(np.float32), s)  # noqa: E731
+
+    def unit(s):  # one draw of smoothed noise, scaled by its own spread
+        z = noise(s)
+        return z / (z.std() + 1e-6)
     if kind in ("smooth", "glossy"):
         return 0 * u
     if kind == "smooth_matte":
         return 2 * noise(n / 40)
     if kind == "dimpled":
-        return 5 * noise(0.8) / noise(0.8).std()
+        return 5 * unit(0.8)
     if kind == "speckled":
-        return -6 * (noise(0.7) > 0.9 * noise(0.7).std() * 2)
+        return -6 * (unit(0.7) > 1.8)
     if kind == "seeds":
         return -10 * ((np.sin(u * 26) * np.sin(v * 26 + 1.5 * (np.floor(u * 26 / np.pi) % 2))) > 0.85)
     if kind in ("bumps", "pebbled"):
         s = n / 28 if kind == "bumps" else 0.9
-        b = noise(s)
-        return 8 * b / (b.std() + 1e-6)
+        return 8 * unit(s)
     if kind == "fuzzy":
-        return 2.5 * noise(0.5) / (noise(0.5).std() + 1e-6)
+        return 2.5 * unit(0.5)
     if kind == "fuzzy_dark":
-        return 4 * noise(0.5) / (noise(0.5).std() + 1e-6) - 4 * (r < 0.2)
+        return 4 * unit(0.5) - 4 * (r < 0.2)
     if kind == "bloom":
-        return 6 * np.clip(noise(n / 20), 0, None) / (noise(n / 20).std() + 1e-6)
+        return 6 * np.clip(unit(n / 20), 0, None)
     if kind == "blush":
         return 4 * np.tanh(u * 2)
     if kind == "stripes":
@@ -190,7 +192,7 @@ def _texture(kind, u, v, rng, n):
     if kind == "scales":
         return 10 * (np.abs(np.sin((u + v) * 11)) * np.abs(np.sin((u - v) * 11)) - 0.4)
     if kind == "warts":
-        return 7 * (noise(0.7) > 1.5 * noise(0.7).std())
+        return 7 * (unit(0.7) > 1.5)
     if kind == "rings":
         return -6 * (np.sin(u * 22) > 0.9)
     if kind == "veins":
@@ -200,14 +202,14 @@ def _texture(kind, u, v, rng, n):
     if kind == "ridges":
         return -10 * np.abs(np.cos(th * 5)) ** 6
     if kind == "eyes":
-        return -12 * (noise(1.2) < -2.2 * noise(1.2).std()) + 2 * noise(2)
+        return -12 * (unit(1.2) < -2.2) + 2 * noise(2)
     if kind == "layers":
         return 4 * np.sin(u * 18 / (0.3 + np.abs(v) + 0.2))
     if kind == "net":
         c = np.abs(noise(1.5))
         return 10 * (c < 0.15 * c.std() * 3) - 3
     if kind == "fibres":
-        return 8 * np.sin(u * 50 + 3 * noise(4) / (noise(4).std() + 1e-6))
+        return 8 * np.sin(u * 50 + 3 * unit(4))
     if kind == "kernels":
         return -9 * ((np.abs(np.sin(u * 18)) < 0.2) | (np.abs(np.sin(v * 22)) < 0.2))
     raise ValueError(f"unknown texture {kind}")
@@ -280,7 +282,7 @@ def render(cls: Produce, rng: np.random.Generator, size: int) -> np.ndarray:
     A += rng.normal(0, 1.0, A.shape)
     B += rng.normal(0, 1.0, B.shape)
     lab = torch.from_numpy(np.stack([np.clip(L, 0, 100), A, B])[None].astype(np.float32))
-    rgb = (lab_to_rgb(lab)[0].permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
+    rgb = lab_to_uint8(lab)[0]
     return np.asarray(Image.fromarray(rgb).resize((size, size), Image.Resampling.BOX))
 
 

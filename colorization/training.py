@@ -1,5 +1,6 @@
-"""One training step of the colourization network, its optimizer and learning-rate
-schedule, and resumable checkpoints.
+"""Training the colourization network: one step, the optimizer and learning-rate schedule,
+and ``run_training``, the whole resumable run that the train stage and the optional
+pipelines (ablation, seeds) share.
 
 The step takes raw uint8 crops and does everything else on the training device:
 sRGB -> Lab, ab pooled to the output resolution, soft-encoding over 313 bins, the
@@ -10,28 +11,37 @@ CUDA default); the loss is always computed in fp32.
 """
 
 import contextlib
-import hashlib
-import json
 import math
-import sys
+import os
+import shutil
+import signal
+import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .atomic import save_torch
-from .lab import rgb_to_lab
+from .atomic import atomic_path, save_torch
+from .bins import ab_bins
+from .checkpoint import (content_digest, fingerprint, load_checkpoint, resumable, save_checkpoint, saved_run_id,
+                         weight_code_digest)
+from .data import training_loader
+from .devices import setup_distributed, teardown_distributed
+from .lab import from_uint8
 from .loss import colorization_loss, regression_loss
-from .model import target_ab
+from .model import ColorizationNet, target_ab
+from .progress import Progress
 
-LR_SCHEDULES = ("constant", "cosine")
-PRECISIONS = ("auto", "fp32", "bf16")
+# Params that do not change the trained weights, or (iterations, the schedule) that are
+# checked step by step against the checkpoint instead of as a whole.
+NOT_IN_FINGERPRINT = ("workers", "checkpoint_every", "log_every", "preview_every", "iterations", "lr", "lr_schedule",
+                      "lr_warmup")
+FAULT_AT_ENV = "COLORIZATION_KILL_AT_ITERATION"  # tests: a real kill -9 mid-run, to prove resuming works
 
 
 def lab_batch(x_uint8: torch.Tensor, device) -> tuple:
     """uint8 (N,3,h,w) -> (L (N,1,h,w), ab at output resolution (N,2,h/4,w/4)) on ``device``."""
-    x = x_uint8.to(device, non_blocking=True).float().div_(255.0)
-    lab = rgb_to_lab(x)
+    lab = from_uint8(x_uint8.to(device, non_blocking=True))
     return lab[:, :1], target_ab(lab[:, 1:])
 
 
@@ -96,97 +106,207 @@ def schedule_digest(cfg, iterations: int) -> str:
     return fingerprint([lr_at(i, cfg) for i in range(iterations)])
 
 
-def fingerprint(*parts) -> str:
-    """A short hash of everything that defines a run, so a checkpoint is only resumed by
-    the run it belongs to (a changed lr or dataset starts afresh)."""
-    h = hashlib.sha256()
-    for p in parts:
-        if isinstance(p, np.ndarray):
-            h.update(np.ascontiguousarray(p).tobytes())
-        else:
-            h.update(json.dumps(p, sort_keys=True, default=str).encode())
-    return h.hexdigest()[:16]
-
-
-def content_digest(path, chunk=1 << 24) -> str:
-    """Hash of a file's bytes (the training pixels), read in chunks: a new data seed or a
-    replaced photo changes it even where every file name in the manifest stays the same."""
-    h = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
-def loaded_code_digest(root, packages=("colorization", "stages")) -> str:
-    """Hash of every project source file this process has imported: a change to any code
-    that ran (and so could shape the weights) means a new run, not a resume."""
-    dirs = [Path(root).resolve() / p for p in packages]
-    files = set()
-    for m in list(sys.modules.values()):
-        f = getattr(m, "__file__", None)
-        if f and Path(f).is_absolute() and any(Path(f).resolve().is_relative_to(d) for d in dirs):
-            files.add(Path(f).resolve())
-    return fingerprint(*[(str(f.relative_to(Path(root).resolve())), f.read_text()) for f in sorted(files)])
-
-
-def save_checkpoint(path, model, optimizer, iteration, run_id, schedule, scaler=None):
-    """Atomically write model, optimizer, scaler and RNG states at ``iteration`` (done steps)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = {
-        "iteration": iteration, "run_id": run_id, "schedule": schedule,
-        "model": unwrap(model).state_dict(), "optimizer": optimizer.state_dict(),
-        "scaler": scaler.state_dict() if scaler is not None else {},
-        "torch_rng": torch.get_rng_state(), "numpy_rng": _np_state(),
-        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-    }
-    save_torch(state, path)
-
-
-def resumable(path, run_id, cfg) -> tuple:
-    """(iteration to continue from, reason) for the checkpoint at ``path``: 0 and why not
-    unless it belongs to this run (params, data, code), lies at or before
-    ``cfg['iterations']`` and took the same learning rates this run would have."""
-    path = Path(path)
-    if not path.is_file():
-        return 0, "no checkpoint"
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    done = int(state["iteration"])
-    if state.get("run_id") != run_id:
-        return 0, "the checkpoint belongs to other params, data or code"
-    if done > cfg["iterations"]:
-        return 0, (f"the checkpoint is at iteration {done}, past train.iterations = {cfg['iterations']}; "
-                   "a fresh run of the lower count gives its exact weights")
-    if state.get("schedule") != schedule_digest(cfg, done):
-        return 0, f"the learning-rate schedule of its first {done} iterations differs (it depends on train.iterations)"
-    return done, f"resuming from iteration {done}"
-
-
-def load_checkpoint(path, model, optimizer, scaler=None, device="cpu"):
-    """Restore a checkpoint that ``resumable`` accepted; returns its iteration."""
-    state = torch.load(path, map_location=device, weights_only=True)
-    unwrap(model).load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
-    if scaler is not None and state["scaler"]:
-        scaler.load_state_dict(state["scaler"])
-    torch.set_rng_state(state["torch_rng"].cpu())
-    np.random.set_state(_np_unstate(state["numpy_rng"]))
-    if state["cuda_rng"] and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda_rng"]])
-    return int(state["iteration"])
-
-
 def unwrap(model):
     """The module inside a DistributedDataParallel or torch.compile wrapper (or the model itself)."""
     model = model.module if hasattr(model, "module") else model
     return getattr(model, "_orig_mod", model)
 
 
-def _np_state():
-    name, keys, pos, has_gauss, cached = np.random.get_state()
-    return {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": pos, "has_gauss": has_gauss, "cached": cached}
+def memory_estimate(width: float, crop: int, batch: int, head="classification") -> int:
+    """Bytes a CPU training step needs, roughly: every layer's output kept for backward, its
+    gradient and as much again in workspace, the loss's per-pixel distances to the 313 bins,
+    and the weights with their gradients and Adam moments. Shapes come from a forward pass on
+    the meta device, which allocates nothing."""
+    sizes = []
+    with torch.device("meta"):
+        net = ColorizationNet(width, head)
+        for m in net.modules():
+            if not list(m.children()):
+                m.register_forward_hook(lambda mod, i, o: sizes.append(o.numel()))
+        net(torch.empty(1, 1, crop, crop))
+    per_image = 4 * 3 * sum(sizes) + 4 * 4 * 313 * (crop // 4) ** 2
+    weights = 4 * 4 * sum(p.numel() for p in net.parameters())
+    return batch * per_image + weights
 
 
-def _np_unstate(s):
-    return ("MT19937", s["keys"].numpy().astype(np.uint32), int(s["pos"]), int(s["has_gauss"]), float(s["cached"]))
+def free_memory(device) -> int:
+    """Bytes free on ``device``: the GPU's free memory, or the system's MemAvailable."""
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[0]
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+
+
+def run_training(cfg, width, weights, out, ckpt, live_dir, train_npy="data/resized/train.npy", preview_npy=None,
+                 device_name="auto", lock=None, reuse=(), desc="train", say=print):
+    """Train from scratch (or resume) on ``train_npy`` with per-bin rebalancing ``weights``;
+    the model goes to ``out``, checkpoints to ``ckpt``, dvclive logs to ``live_dir``.
+
+    Under ``torchrun`` each rank trains its slice of every batch and only rank 0 writes; the
+    ``lock`` file (one training per workspace) is held by rank 0 alone, and every rank meets
+    at a barrier before the process group is torn down. A model in ``reuse`` that belongs to
+    exactly this run (same fingerprint and iterations) is copied instead of trained again."""
+    from .lock import TrainingLock
+
+    rank, world, device = setup_distributed(device_name)
+    try:
+        with TrainingLock(lock) if rank == 0 and lock else contextlib.nullcontext():
+            _fit(cfg, width, weights, rank, world, device, Path(out), Path(ckpt), live_dir, train_npy, preview_npy,
+                 reuse, desc, say)
+    finally:
+        teardown_distributed(world)
+
+
+def _fit(cfg, width, weights, rank, world, device, out, ckpt, live_dir, train_npy, preview_npy, reuse, desc, say):
+    images = np.load(train_npy, mmap_mode="r")
+    run_cfg = {k: v for k, v in cfg.items() if k not in NOT_IN_FINGERPRINT}
+    run_id = fingerprint(run_cfg, width, world, np.asarray(weights, np.float64), list(images.shape),
+                         content_digest(train_npy), weight_code_digest())
+    for candidate in map(Path, reuse):
+        if candidate.is_file() and saved_run_id(candidate) == run_id and _iterations(candidate) == cfg["iterations"]:
+            if rank == 0 and candidate.resolve() != out.resolve():
+                with atomic_path(out) as tmp:
+                    shutil.copyfile(candidate, tmp)
+            say(f"{desc}: {candidate} is this very run (same params, data and code); "
+                + ("kept it" if candidate.resolve() == out.resolve() else f"copied it to {out}")
+                + " instead of training again")
+            return
+    torch.manual_seed(cfg["seed"])  # same initial weights on every rank
+    np.random.seed(cfg["seed"])  # its state goes into checkpoints: the same bytes on every run
+    model, opt = _build(cfg, width, device, world)
+    amp = autocast_dtype(cfg["precision"], device)
+    class_weights = torch.tensor(np.asarray(weights), dtype=torch.float32, device=device)
+    bins = torch.from_numpy(ab_bins()).to(device)
+    stop = cfg["iterations"]
+    start, why = resumable(ckpt, run_id, stop, lambda n: schedule_digest(cfg, n))
+    if start:
+        load_checkpoint(ckpt, model, opt, device=device)
+    say(f"{desc}: {why}" if start else f"{desc}: starting afresh ({why})")
+    live = _open_live(live_dir, start) if rank == 0 and live_dir else None
+    preview = None
+    if rank == 0 and preview_npy is not None:
+        from .inference import preview_grid, preview_images
+
+        preview = preview_images(np.load(preview_npy, mmap_mode="r"))
+    workers = cfg["workers"] if cfg["workers"] is not None else _default_workers(device, world)
+    loader = training_loader(images, cfg["batch_size"], start, stop, cfg["seed"], cfg["crop"], cfg["flip"],
+                             workers, device.type == "cuda", rank, world)
+    fault_at = int(os.environ.get(FAULT_AT_ENV, 0))
+    model.train()
+    seen, t0, last_loss = 0, time.perf_counter(), None
+    progress = Progress(stop, desc, initial=start, enabled=rank == 0)
+    loss_sum, n_losses = torch.zeros((), device=device), 0  # summed on the device: one sync per log
+    for it, batch in enumerate(loader, start=start):
+        set_lr(opt, lr_at(it, cfg))
+        loss_sum += train_step(model, opt, batch, bins, class_weights, cfg, device, amp)
+        n_losses += 1
+        seen += batch.shape[0] * world
+        done = it + 1
+        if done % cfg["log_every"] == 0 or done == stop:
+            value = loss_sum.item() / n_losses  # mean over the interval: a readable learning curve
+            loss_sum.zero_()
+            n_losses = 0
+            if not math.isfinite(value):
+                raise SystemExit(f"{desc}: loss is {value} at iteration {done}; stopped. The last good checkpoint "
+                                 f"is {ckpt} if it exists (lower train.lr, or check the data)")
+            rate = seen / (time.perf_counter() - t0)
+            last_loss = value
+            if live:
+                live.step = done
+                live.log_metric("train/loss", value)
+                live.log_metric("train/lr", opt.param_groups[0]["lr"])
+                live.log_metric("train/images_per_s", rate)
+            progress.values.update(loss=round(value, 4), img_s=round(rate))
+        if preview is not None and (done % cfg["preview_every"] == 0 or done == stop):
+            live.log_image(f"preview/{done:07d}.png", preview_grid(unwrap(model), preview, device))
+            model.train()
+        if rank == 0 and (done % cfg["checkpoint_every"] == 0 or done == stop):
+            if not torch.isfinite(loss_sum):  # never overwrite the last good checkpoint with NaN weights
+                raise SystemExit(f"{desc}: loss is not finite before iteration {done}; stopped. The last good "
+                                 f"checkpoint is {ckpt} if it exists (lower train.lr, or check the data)")
+            save_checkpoint(ckpt, model, opt, done, run_id, schedule_digest(cfg, done))
+        progress.update(1)
+        if fault_at == done:
+            os.kill(os.getpid(), signal.SIGKILL)
+    progress.close()
+    if rank == 0:
+        save_torch({"model": unwrap(model).state_dict(), "width": width, "head": cfg["loss"], "run_id": run_id,
+                    "iterations": stop, "image_size": images.shape[1]}, out)
+        if live:
+            live.step = stop
+            live.make_summary()  # on resume, end() alone would restore the step of the old summary
+            live.end()
+        done_now = f"final logged loss {last_loss:.4f}" if last_loss is not None else "nothing left to train"
+        say(f"{desc}: {stop} iterations done ({done_now}); wrote {out}")
+    if world > 1:
+        _check_replicas(model, rank, say)
+
+
+def _iterations(path):
+    return torch.load(path, map_location="cpu", weights_only=True).get("iterations")
+
+
+def _build(cfg, width, device, world):
+    model = ColorizationNet(width, head=cfg["loss"]).to(device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed crop size: pick the fastest kernels once
+        model = model.to(memory_format=torch.channels_last)
+    opt = make_optimizer([p for p in model.parameters() if p.requires_grad], cfg, device)
+    if world > 1:
+        ids = [device.index] if device.type == "cuda" else None
+        model = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
+    if cfg["compile"]:
+        model = torch.compile(model)
+    return model, opt
+
+
+def _default_workers(device, world):
+    """Loader processes: on the CPU they only compete with the training threads (measured:
+    no gain on 2 cores), so none there unless there are cores to spare."""
+    cores = os.cpu_count() or 1
+    if device.type == "cuda":
+        return min(8, max(0, cores // world - 1))
+    return 1 if cores > 4 else 0
+
+
+def _check_replicas(model, rank, say):
+    """DDP keeps the parameters of all replicas identical; verify it rather than trust it.
+    (BatchNorm running statistics are per rank; DDP broadcasts rank 0's, which is saved.)"""
+    import torch.distributed as dist
+
+    flat = torch.cat([t.detach().float().flatten() for t in unwrap(model).parameters()]).cpu()
+    sums = [torch.zeros(2) for _ in range(dist.get_world_size())]
+    dist.all_gather(sums, torch.stack([flat.sum(), (flat * flat).sum()]).to(torch.float32))
+    if any(not torch.equal(s, sums[0]) for s in sums):
+        raise SystemExit(f"train: DDP replicas disagree: {sums}")
+    if rank == 0:
+        say(f"train: all {len(sums)} replicas agree")
+
+
+def _open_live(live_dir, start):
+    """dvclive logger over a persistent folder: cleared for a fresh run; on resume the
+    rows logged after the checkpoint are dropped so no step appears twice."""
+    from dvclive import Live
+
+    live_dir = Path(live_dir)
+    if start == 0:  # what dvclive writes; DVC's .gitignore for the previews stays
+        for old in ("metrics.json", "plots/metrics", "plots/images", "report.html"):
+            path = live_dir / old
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+    else:
+        for tsv in (live_dir / "plots" / "metrics").rglob("*.tsv"):
+            rows = tsv.read_text().splitlines()
+            keep = [rows[0]] + [r for r in rows[1:] if int(float(r.split("\t")[0])) <= start]
+            tsv.write_text("\n".join(keep) + "\n")
+    live = Live(str(live_dir), resume=start > 0, dvcyaml=None, save_dvc_exp=False, report=None)
+    live.step = start
+    return live

@@ -11,12 +11,13 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
-from colorization.inference import colorize_lab, colorize_uint8, grey_uint8, load_colorizer, with_ab_of
+from colorization.devices import pick_device
+from colorization.inference import colorize_lab, colorize_set, grey_uint8, in_batches, load_colorizer, with_ab_of
 from colorization.lab import lab_to_uint8, uint8_to_lab
 from colorization.model import load_zhang_eccv16
-from stages.common import atomic_path, is_unset, load_params, pick_device, run, say, write_csv, write_json
+from stages.common import atomic_path, is_unset, load_params, run, say, write_csv, write_json
+from stages.params import colorize, runtime
 
 OUT = Path("data/colorized")
 ZHANG_SIZE = 256  # Zhang's network sees 256 px L, as their demo does
@@ -33,13 +34,6 @@ def eval_subset(manifest, synsets, eval_synsets, max_images, seed):
     return val
 
 
-def batched(fn, images, batch, desc):
-    out = np.empty_like(images)
-    for i in tqdm(range(0, len(images), batch), desc=desc, mininterval=2, disable=None):
-        out[i : i + batch] = fn(images[i : i + batch])
-    return out
-
-
 def zhang_colorize(net, images, T, device):
     """Zhang's network at 256 px L; its ab is brought back to our size."""
     lab = uint8_to_lab(images, device)
@@ -49,7 +43,7 @@ def zhang_colorize(net, images, T, device):
 
 
 def main():
-    p = load_params()
+    p = load_params(colorize, runtime)
     c = p["colorize"]
     device = pick_device(p["runtime"]["device"])
     manifest = pd.read_csv("data/resized/manifest.csv")
@@ -60,15 +54,15 @@ def main():
     donors = np.random.default_rng(c["seed"]).integers(0, len(train), len(gt))
     variants = {
         "gt": gt,
-        "grey": batched(grey_uint8, gt, 256, "grey"),
+        "grey": in_batches(grey_uint8, gt, 256, "grey"),
         "random": with_ab_of(gt, np.array(train[donors])),
     }
     model = load_colorizer("models/colorizer.pt", device)
-    variants["ours"] = batched(lambda b: colorize_uint8(model, b, c["T"], device), gt, c["batch_size"], "ours")
+    variants["ours"] = colorize_set(model, gt, c["T"], device, c["batch_size"], "ours")
     status = {}
     if not is_unset(c["zhang_weights"]):
         zhang = load_zhang_eccv16(c["zhang_weights"]).to(device)
-        variants["zhang"] = batched(lambda b: zhang_colorize(zhang, b, c["T"], device), gt, 16, "zhang")
+        variants["zhang"] = in_batches(lambda b: zhang_colorize(zhang, b, c["T"], device), gt, 16, "zhang")
     else:
         status["zhang"] = "no weights given (colorize.zhang_weights)"
         say("colorize: zhang skipped: set colorize.zhang_weights to Zhang et al.'s "

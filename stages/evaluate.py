@@ -11,37 +11,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
-from colorization.classifier import imagenet1k_wnids, imagenet_classifier, load_trained_classifier
-from colorization.confusion import amplified_confusions, topk_classes, topk_confusion
-from colorization.evaluation import (VIVID_CHROMA, bootstrap, gt_bin_counts, image_hits, image_pieces,
-                                     image_weight_totals, max_image_share, per_image_auc, percentile_interval,
-                                     resample_weights)
-from colorization.lab import uint8_to_rgb
+from colorization.classifier import class_scores, load_scorer
+from colorization.confusion import amplified_confusions, topk_confusion
+from colorization.devices import pick_device
+from colorization.evaluation import (VIVID_CHROMA, evaluate_variants, image_weight_totals, max_image_share,
+                                     per_image_auc, resample_weights)
 from colorization.metrics import AUC_MAX_THRESHOLD, REBALANCE_FLOOR, auc_from_histogram
-from stages.common import atomic_path, is_unset, load_params, pick_device, run, say, write_csv, write_json
+from colorization.variants import PAIRS, PIPELINE
+from stages.common import atomic_path, is_unset, load_params, run, say, write_csv, write_json
+from stages.params import evaluate, runtime
 
 COL, REP, EVAL = Path("data/colorized"), Path("reports"), Path("data/evaluation")
-VARIANTS = ("gt", "grey", "random", "zhang", "ours")
-PAIRS = {"ours_minus_grey": ("ours", "grey"), "gt_minus_ours": ("gt", "ours")}
-
-
-def load_classifier(kind, weights, synsets, device):
-    """(model taking float RGB in [0,1], its output class names, column of each synset or -1)."""
-    if kind == "imagenet":
-        names = imagenet1k_wnids()
-        index = {w: i for i, w in enumerate(names)}
-        model = imagenet_classifier(None if is_unset(weights) else weights)
-        return model.to(device), names, np.array([index.get(w, -1) for w in synsets.wnid])
-    return load_trained_classifier("models/classifier.pt").to(device), list(synsets.wnid), np.arange(len(synsets))
-
-
-@torch.no_grad()
-def scores_of(model, images, device, batch=64):
-    out = [torch.softmax(model(uint8_to_rgb(images[i : i + batch], device)).float(), 1).cpu().numpy()
-           for i in range(0, len(images), batch)]
-    return np.concatenate(out) if out else np.zeros((0, 0))
 
 
 def _finite(x):
@@ -49,71 +30,62 @@ def _finite(x):
 
 
 def main():
-    p = load_params()
+    p = load_params(evaluate, runtime)
     e = p["evaluate"]
     device = pick_device(p["runtime"]["device"])
     images = pd.read_csv(COL / "images.csv")
     synsets = pd.read_csv("data/synsets.csv")
     skipped = json.loads((COL / "skipped.json").read_text())
-    variants = {v: np.load(COL / f"{v}.npy") for v in VARIANTS if v not in skipped}
+    variants = {v: np.load(COL / f"{v}.npy") for v in PIPELINE if v not in skipped}
     prior = pd.read_csv("data/prior.csv")["p"].to_numpy()
     gt = variants["gt"]
-    eq_counts = gt_bin_counts(gt)
 
-    model, names_out, column = load_classifier(e["classifier"], e["vgg16_weights"], synsets, device)
+    weights = None if is_unset(e["vgg16_weights"]) else e["vgg16_weights"]
+    model, names_out, column = load_scorer(e["classifier"], synsets.wnid, device, weights)
     col = column[images["label"].to_numpy()]
     scorable = col >= 0
     if not scorable.all():
         say(f"evaluate: {int((~scorable).sum())} of {len(images)} images belong to synsets outside ImageNet-1k "
             "and are left out of top-k")
     boot = resample_weights(len(gt), e["bootstrap"], e["seed"])
+    scored, point, ci = evaluate_variants(variants, prior, lambda x: class_scores(model, x, device), col, boot, PAIRS)
 
-    pieces, hits, tops, per_image = {}, {}, {}, images[["val_index", "wnid", "label"]].copy()
-    for name, arr in variants.items():
-        pieces[name] = image_pieces(arr, gt, prior, eq_counts)
-        scores = scores_of(model, arr[scorable], device)
-        hits[name] = image_hits(scores, col, scorable)
-        tops[name] = topk_classes(scores, 5)
-        for kind in ("auc", "auc_rebal"):
-            per_image[f"{kind}_{name}"] = per_image_auc(*pieces[name][kind])
-        per_image[f"top5_{name}"] = hits[name]["top5"]
-
-    gt_cf = pieces["gt"]["colorfulness"]
-    metrics, ci, samples = {}, {}, {}
-    for name in variants:
-        m, samples[name], ci[name] = bootstrap(pieces[name], hits[name], gt_cf, boot)
+    metrics = {}
+    for name, m in point.items():
         metrics[name] = {k: _finite(v) for k, v in m.items()}
         say(f"evaluate: {name:6s} AuC {m['auc']:.3f}  rebalanced {m['auc_rebal']:.3f} (equal-bin "
             f"{m['auc_rebal_eq']:.3f})  top-1 {m['top1']:.3f}  top-5 {m['top5']:.3f}  CF {m['colorfulness']:.1f}")
-    for pair, (a, b) in PAIRS.items():
-        if a in samples and b in samples:
-            ci[pair] = {k: percentile_interval([sa[k] - sb[k] for sa, sb in zip(samples[a], samples[b])])
-                        for k in metrics[a] if k != "delta_cf"}
     for name, why in skipped.items():
         metrics[name] = {"skipped": why}
-    write_json(REP / "metrics.json", {v: metrics[v] for v in VARIANTS if v in metrics})
+    pieces = {v: s["pieces"] for v, s in scored.items()}
+    write_json(REP / "metrics.json", {v: metrics[v] for v in PIPELINE if v in metrics})
     write_json(REP / "metrics_ci.json", ci)
     write_json(REP / "chroma.json", {
         "vivid_threshold": VIVID_CHROMA, "n_images": len(gt), "n_scored": int(scorable.sum()),
         "classifier": e["classifier"],
         "mean_chroma": {v: {k: float(np.nanmean(x)) for k, x in pieces[v]["chroma"].items()} for v in variants}})
-    totals = pieces["gt"]["auc_rebal"][1]
     write_json(REP / "rebalancing.json", {
         "prior": "train split (data/prior.csv column p, smoothed)", "floor": REBALANCE_FLOOR,
         "bins_below_floor": int((prior < REBALANCE_FLOOR).sum()),
-        "max_image_share": max_image_share(totals),
+        "max_image_share": max_image_share(pieces["gt"]["auc_rebal"][1]),
         "max_image_share_unfloored": max_image_share(image_weight_totals(gt, prior, 0.0)),
         "max_image_share_equal_bin": max_image_share(pieces["gt"]["auc_rebal_eq"][1])})
     curves = {v: auc_from_histogram(pieces[v]["auc"][0].sum(0), pieces[v]["auc"][1].sum())[1] for v in variants}
     write_csv(REP / "auc_curves.csv", pd.DataFrame({"threshold": np.arange(AUC_MAX_THRESHOLD + 1), **curves}))
+    per_image = images[["val_index", "wnid", "label"]].copy()
+    for name, s in scored.items():
+        for kind in ("auc", "auc_rebal"):
+            per_image[f"{kind}_{name}"] = per_image_auc(*s["pieces"][kind])
+        per_image[f"top5_{name}"] = s["hits"]["top5"]
     write_csv(REP / "per_image.csv", per_image.round(5))
+    hits = {v: s["hits"] for v, s in scored.items()}
+    tops = {v: s["top"] for v, s in scored.items()}
     _per_synset(images, synsets, hits, scorable)
     _confusions(tops, col[scorable], synsets, names_out)
     EVAL.mkdir(parents=True, exist_ok=True)
     with atomic_path(EVAL / "top5.npz") as tmp:
         with open(tmp, "wb") as f:
-            np.savez(f, rows=np.nonzero(scorable)[0], labels=col[scorable], names=np.array(names_out),
-                     **{v: t for v, t in tops.items()})
+            np.savez(f, rows=np.nonzero(scorable)[0], labels=col[scorable], names=np.array(names_out), **tops)
 
 
 def _per_synset(images, synsets, hits, scorable):

@@ -7,11 +7,15 @@ import numpy as np
 import pandas as pd
 
 from colorization import figures as F
+from colorization.atomic import sweep_temporaries
 from colorization.confusion import confused_only_after, off_diagonal, topk_confusion
+from colorization.devices import pick_device
 from colorization.inference import colorize_uint8, grey_uint8, load_colorizer
 from colorization.lab import uint8_to_lab
-from stages.common import atomic_path, load_params, pick_device, run, say
-from stages.report import write_report, write_table2
+from colorization.report import report, table2
+from colorization.variants import PIPELINE
+from stages.common import atomic_path, load_params, run, say
+from stages.params import runtime
 
 REP, FIG, COL = Path("reports"), Path("reports/figures"), Path("data/colorized")
 TEMPERATURES = (1.0, 0.77, 0.58, 0.38, 0.29, 0.14, 0.0)
@@ -19,10 +23,7 @@ N_EXAMPLES = 4  # best, typical and worst columns each
 
 
 def save(fig, name):
-    FIG.mkdir(parents=True, exist_ok=True)
-    with atomic_path(FIG / name) as tmp:
-        fig.savefig(tmp, dpi=150, format="png")
-    F.plt.close(fig)
+    F.save_png(fig, FIG / name)
 
 
 def vivid_index(gt):
@@ -87,11 +88,13 @@ def fig_confusions(variants, synsets):
 
 
 def main():
-    p = load_params()
+    p = load_params(runtime)
+    for stale in sweep_temporaries(FIG):  # left by a run killed mid-write
+        say(f"figures: removed {stale}, left by an interrupted run")
     device = pick_device(p["runtime"]["device"])
     synsets = pd.read_csv("data/synsets.csv")
     skipped = json.loads((COL / "skipped.json").read_text())
-    variants = {v: np.load(COL / f"{v}.npy") for v in ("gt", "grey", "random", "zhang", "ours") if v not in skipped}
+    variants = {v: np.load(COL / f"{v}.npy") for v in PIPELINE if v not in skipped}
     per_image = pd.read_csv(REP / "per_image.csv")
     metrics, ci = json.loads((REP / "metrics.json").read_text()), json.loads((REP / "metrics_ci.json").read_text())
 
@@ -109,8 +112,17 @@ def main():
     save(F.learning_curve(log.step.to_numpy(), log.loss.to_numpy(), p["train"]["loss"]), "learning_curve.png")
     sim = pd.read_csv("data/synset_similarity.csv", index_col=0)
     save(F.synset_similarity(sim.to_numpy(), list(synsets.synset)), "synsets.png")
-    write_table2(metrics, ci, p, len(synsets))
-    write_report(metrics, ci, p)
+    chroma = json.loads((REP / "chroma.json").read_text())
+    study_file = REP / "study" / "results.json"
+    study = json.loads(study_file.read_text()) if study_file.is_file() else None
+    text = table2(metrics, ci, p, len(synsets), json.loads((REP / "rebalancing.json").read_text()), chroma, study)
+    summary = study.get("summary", "no responses yet") if study else "not run yet"
+    n_skipped = len(pd.read_csv(REP / "skipped.csv")) if (REP / "skipped.csv").is_file() else 0
+    figures = {f.name for f in FIG.glob("*.png")}
+    for path, content in ((REP / "table2.md", text),
+                          (REP / "README.md", report(metrics, ci, p, text, chroma, n_skipped, figures, summary))):
+        with atomic_path(path) as tmp:
+            tmp.write_text(content)
     say(f"figures: wrote {len(list(FIG.glob('*.png')))} figures to {FIG}, {REP / 'table2.md'} and {REP / 'README.md'}")
 
 

@@ -6,13 +6,14 @@ prior)."""
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from colorization.bins import Q, ab_bins
 from colorization.lab import uint8_to_lab
 from colorization.model import target_ab
+from colorization.progress import Progress
 from colorization.prior import bin_counts, empirical_prior, rebalance_weights, smooth_prior
 from stages.common import is_unset, load_params, run, say, write_csv
+from stages.params import prior
 
 OUT = "data/prior.csv"
 
@@ -20,8 +21,11 @@ OUT = "data/prior.csv"
 def count_bins(images, batch=256):
     """Bin counts of ab at the network's output resolution over uint8 (N,S,S,3)."""
     counts = np.zeros(Q)
-    for i in tqdm(range(0, len(images), batch), desc="prior", mininterval=2, disable=None):
+    progress = Progress(len(images), "prior", unit="img", every=10)
+    for i in range(0, len(images), batch):
         counts += bin_counts(target_ab(uint8_to_lab(images[i : i + batch])[:, 1:]))
+        progress.update(len(images[i : i + batch]))
+    progress.close()
     return counts
 
 
@@ -36,7 +40,7 @@ def prior_table(p, sigma, lam, counts=None):
 
 
 def main():
-    params = load_params()["prior"]
+    params = load_params(prior)["prior"]
     if not is_unset(params["file"]):
         p, counts = empirical_prior(pd.read_csv(params["file"])["p"].to_numpy(dtype=float)), None
         say(f"prior: using the given prior {params['file']}")

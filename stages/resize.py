@@ -13,13 +13,14 @@ import pandas as pd
 from colorization.resize import NotEnoughDisk, resize_split
 from colorization.sources import SPLITS, cap_per_class, source_from_config
 from stages.common import load_params, run, say, write_csv
+from stages.params import data
 
 OUT_DIR, SKIPPED = Path("data/resized"), Path("reports/skipped.csv")
 SKIPPED_COLUMNS = ["split", "wnid", "source", "reason"]
 
 
 def main():
-    p = load_params()
+    p = load_params(data)
     d = p["data"]
     source = source_from_config(d)
     synsets = pd.read_csv("data/synsets.csv")
@@ -75,11 +76,13 @@ def _check_every_class_kept(split, kept, bad, synsets):
     if empty:
         names = dict(zip(synsets.wnid, synsets.synset))
         lost = sum(r["wnid"] in empty for r in bad)
+        left = len(synsets) - len(empty)
+        fix = (f"or set synsets.count to {left}" if left >= 2 else
+               "the study needs at least 2 classes with readable images")
         raise SystemExit(
             f"resize: no readable {split} image for {len(empty)} chosen synset(s): "
             + ", ".join(f"{w} ({names[w]})" for w in empty[:5])
-            + f"; {lost} of their files were unreadable (see {SKIPPED}). Fix or remove those folders, "
-            "or lower synsets.count")
+            + f"; {lost} of their files were unreadable (see {SKIPPED}). Fix or remove those folders, {fix}")
 
 
 if __name__ == "__main__":

@@ -7,12 +7,14 @@ import pandas as pd
 from colorization.sources import source_from_config
 from colorization.wordnet import load_wordnet, select_synsets, similarity_matrix, synset_from_wnid
 from stages.common import ParamsError, atomic_path, load_params, run, say, write_csv
+from stages.params import data, synsets
 
 OUT_CSV, OUT_SIM = "data/synsets.csv", "data/synset_similarity.csv"
+MIN_CLASSES = 2  # synsets.count's own minimum: a classifier needs two classes
 
 
 def main():
-    p = load_params()
+    p = load_params(data, synsets)
     d, s = p["data"], p["synsets"]
     source = source_from_config(d)
     wn = load_wordnet()
@@ -23,6 +25,14 @@ def main():
             raise ParamsError(f"'synsets.seeds' holds {seed!r}, which is not a WordNet 3.0 synset name "
                               "(e.g. fruit.n.01)") from None
     candidates = [w for w in source.candidates() if _is_noun_synset(wn, w)]
+    empty = [w for w in candidates if source.count("train", w) == 0]
+    for w in empty:
+        say(f"synsets: {w} has no train images; left out")
+    candidates = [w for w in candidates if w not in empty]
+    if len(candidates) < MIN_CLASSES:
+        raise ParamsError(f"the {d['source']} source under data.root offers {len(candidates)} class(es) with train "
+                          f"images; the study needs at least {MIN_CLASSES} (add photos"
+                          + (f" to {', '.join(empty[:3])}" if empty else "") + " or point data.root elsewhere)")
     if s["count"] > len(candidates):
         raise ParamsError(f"'synsets.count' is {s['count']} but the {d['source']} source offers only "
                           f"{len(candidates)} classes; set synsets.count to at most {len(candidates)}")

@@ -37,8 +37,10 @@ MICRO = {
     "train": {"iterations": 6, "batch_size": 4, "crop": 24, "lr": 3.0e-4, "lr_schedule": "constant", "lr_warmup": 0,
               "checkpoint_every": 2, "log_every": 2, "preview_every": 3, "workers": 0},
     "classifier": {"width": 0.0625, "iterations": 5, "batch_size": 8},
-    "evaluate": {"bootstrap": 20},
-    "study": {"n_images": 4},
+    "evaluate": {"bootstrap": 100},
+    "study": {"n_images": 4, "practice": 1, "vigilance": 0.25},
+    "seeds": {"n": 3},
+    "probe": {"epochs": 3, "dims": 512, "batch_size": 16},
 }
 
 

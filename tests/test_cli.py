@@ -31,3 +31,62 @@ def test_colorize_command_without_model_says_how(tmp_path, capsys):
 
     with pytest.raises(SystemExit, match="dvc repro train"):
         main(["colorize", "x.jpg", "-o", str(tmp_path), "--model", str(tmp_path / "none.pt")])
+
+
+def _model(tmp_path):
+    torch.manual_seed(0)
+    torch.save({"model": ColorizationNet(0.0625).state_dict(), "width": 0.0625, "image_size": 32}, tmp_path / "m.pt")
+    return tmp_path / "m.pt"
+
+
+def test_a_folder_colorizes_its_images_and_its_subfolders_with_recursive(tmp_path, capsys):
+    model = _model(tmp_path)
+    photos = tmp_path / "family"
+    (photos / "1950s").mkdir(parents=True)
+    for name in ("a.jpg", "b.png", "1950s/c.jpg"):
+        Image.new("RGB", (20, 16), (90, 120, 30)).save(photos / name)
+    (photos / ".hidden.jpg").write_text("not shown")
+    assert main(["colorize", str(photos), "-o", str(tmp_path / "out"), "--model", str(model)]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a_colorized.png", "b_colorized.png"]
+    assert main(["colorize", str(photos), "-o", str(tmp_path / "all"), "--model", str(model), "--recursive"]) == 0
+    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == ["a_colorized.png", "b_colorized.png",
+                                                                     "c_colorized.png"]
+
+
+def test_the_classifier_or_a_folder_as_model_is_one_line_saying_what_it_is(tmp_path):
+    import pytest
+
+    torch.save({"kind": "trained", "model": {}, "width": 0.125, "n_classes": 3}, tmp_path / "classifier.pt")
+    Image.new("RGB", (20, 16)).save(tmp_path / "a.jpg")
+    with pytest.raises(SystemExit) as e:
+        main(["colorize", str(tmp_path / "a.jpg"), "-o", str(tmp_path / "o"), "--model",
+              str(tmp_path / "classifier.pt")])
+    assert "VGG-16 classifier" in str(e.value) and "not a colourizer" in str(e.value) and "\n" not in str(e.value)
+    with pytest.raises(SystemExit) as e:
+        main(["colorize", str(tmp_path / "a.jpg"), "-o", str(tmp_path / "o"), "--model", str(tmp_path)])
+    assert "is a folder" in str(e.value)
+
+
+def test_help_shows_the_defaults_and_a_bad_number_says_so(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["colorize", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: models/colorizer.pt)" in text and "(default: 0.38)" in text and "synthetic produce" in text
+    with pytest.raises(SystemExit):
+        main(["colorize", "x.jpg", "-o", "out", "--T", "0.1e"])
+    assert "--T got '0.1e': not a number" in capsys.readouterr().err
+
+
+def test_no_decompression_bomb_warning_before_the_projects_own_refusal(tmp_path, capfd):
+    import warnings
+
+    big = tmp_path / "big.png"
+    Image.new("L", (10000, 9000)).save(big)  # 90 MP: over Pillow's warning threshold, a small file
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning would fail the call
+        rc = main(["colorize", str(big), "-o", str(tmp_path / "o"), "--model", str(_model(tmp_path)),
+                   "--max-megapixels", "50"])
+    err = capfd.readouterr().err
+    assert rc == 1 and "too large" in err and "DecompressionBomb" not in err

@@ -1,8 +1,9 @@
-"""dvc.yaml must be provably complete: every project file a stage's command imports
-(transitively, lazy imports included) and every package data file those modules
-open is a dependency of that stage; every params key a stage reads is declared
-(recorded during the end-to-end run in test_pipeline.py); files that params name
-are dependencies, so editing one makes `dvc status` report the stage."""
+"""dvc.yaml must be provably complete and no more than complete: every project file a
+stage's command imports (transitively, lazy imports included) and every package data file
+those modules open is a dependency of that stage, and no other project file is; every params
+key a stage reads is declared (recorded during the end-to-end run in test_pipeline.py);
+files that params name are dependencies, so editing one makes `dvc status` report the
+stage. No stage script imports another stage script."""
 
 import ast
 import json
@@ -88,15 +89,21 @@ def inert(path):
         or isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant) for n in tree.body)
 
 
+PIPELINES = ("dvc.yaml", "ablation/dvc.yaml", "seeds/dvc.yaml", "probe/dvc.yaml")
+
+
 def stages():
-    """Every stage of dvc.yaml and ablation/dvc.yaml (a foreach stage once, with its first item)."""
+    """Every stage of every pipeline (a foreach stage once, with its first item)."""
     out = {}
-    for path in (ROOT / "dvc.yaml", ROOT / "ablation" / "dvc.yaml"):
+    for rel in PIPELINES:
+        path = ROOT / rel
+        if not path.is_file():
+            continue
         for name, stage in yaml.safe_load(path.read_text())["stages"].items():
             if "foreach" in stage:
                 item = stage["foreach"][0]
                 stage = {k: (v.replace("${item}", item) if isinstance(v, str) else v) for k, v in stage["do"].items()}
-            out[name if path.parent == ROOT else f"ablation:{name}"] = stage
+            out[name if path.parent == ROOT else f"{path.parent.name}:{name}"] = stage
     return out
 
 
@@ -104,20 +111,61 @@ def declared_deps(stage):
     return {str(d) for d in stage.get("deps", [])}
 
 
-@pytest.mark.parametrize("name", list(stages()))
-def test_every_imported_project_file_is_a_dependency(name):
-    stage = stages()[name]
+def stage_code(stage):
+    """The project files (code and package data) a stage's command can load."""
     module = stage["cmd"].split("python -m ", 1)[1].split()[0]
     code = import_closure(module)
-    needed = {str(p.relative_to(ROOT)) for p in code | package_data(code) if not inert(p)}
-    missing = sorted(needed - declared_deps(stage))
+    return {str(p.relative_to(ROOT)) for p in code | package_data(code) if not inert(p)}
+
+
+def is_project_code(dep):
+    return dep.split("/")[0] in PACKAGES
+
+
+@pytest.mark.parametrize("name", list(stages()))
+def test_every_imported_project_file_is_a_dependency(name):
+    missing = sorted(stage_code(stages()[name]) - declared_deps(stages()[name]))
     assert not missing, f"stage {name} runs {missing} but dvc.yaml does not list them as deps"
+
+
+@pytest.mark.parametrize("name", list(stages()))
+def test_no_stage_depends_on_code_it_cannot_run(name):
+    """The converse: a change must not re-run a stage it cannot affect."""
+    stage = stages()[name]
+    extra = sorted(d for d in declared_deps(stage) if is_project_code(d) and d not in stage_code(stage))
+    assert not extra, f"stage {name} lists {extra} as deps but never imports or opens them"
+
+
+def stage_scripts():
+    """Module names of every stage command (stages/<name>.py and stages/<pipeline>/<name>.py)."""
+    return {stage["cmd"].split("python -m ", 1)[1].split()[0] for stage in stages().values()}
+
+
+def test_no_stage_script_imports_another_stage_script():
+    scripts = stage_scripts()
+    assert {"stages.train", "stages.ablation.train", "stages.ablation.evaluate"} <= scripts
+    for script in sorted(scripts):
+        names = imported_names(module_file(script))
+        others = sorted(s for s in scripts - {script} if s in names or any(n.startswith(s + ".") for n in names))
+        assert not others, f"{script} imports {others}: what two stages share belongs in colorization/"
+
+
+def test_a_stage_reads_only_the_rules_of_the_sections_it_declares():
+    """A stage imports stages/params/<section>.py only for sections whose keys it declares,
+    so a new study param cannot re-run the training."""
+    for name, stage in stages().items():
+        rules = {Path(d).stem for d in stage_code(stage) if d.startswith("stages/params/") and not d.endswith(
+            "checks.py")}
+        declared = {str(k).split(".")[0] for k in stage.get("params", [])}
+        assert rules <= declared, f"stage {name} imports the rules of {sorted(rules - declared)} but reads none of them"
 
 
 def test_the_closure_follows_lazy_imports():
     # stages.figures imports colorization.inference, which imports model, decode, images...
     closure = {p.name for p in import_closure("stages.figures")}
     assert {"inference.py", "model.py", "decode.py", "lab.py", "report.py", "published.py"} <= closure
+    assert "images.py" not in closure  # the photo decoder is the CLI's (colorization.photos), not the figures'
+    assert "bins.py" not in {p.name for p in import_closure("stages.synsets")}
     assert "imagenet1k_wnids.txt" in {p.name for p in package_data(import_closure("stages.evaluate"))}
 
 
@@ -134,7 +182,8 @@ def assert_log_matches_dvc_yaml(log: Path):
     assert set(read) >= {"synsets", "resize", "prior", "train", "classifier", "colorize", "evaluate", "figures",
                          "study"}, sorted(read)
     for name in read:
-        missing = sorted(read[name] - set(declared[name].get("params", [])))
+        keys = {str(k) for k in declared[name].get("params", [])}
+        missing = sorted(k for k in read[name] if k not in keys and k.split(".")[0] not in keys)
         assert not missing, f"stage {name} read {missing} but dvc.yaml does not declare them under params"
         code = {m for m in loaded[name] if not inert(ROOT / m)}
         missing = sorted(code - declared_deps(declared[name]))
@@ -219,3 +268,34 @@ def test_changes_in_the_data_folder_reach_dvc_status(tmp_path, wordnet):
     (root / "train" / "n07745940").mkdir()  # a new class
     Image.new("RGB", (40, 40), (200, 0, 0)).save(root / "train" / "n07745940" / "0.jpg")
     assert {"synsets", "resize"} <= set(_status(repo, env))
+
+
+@pytest.mark.slow
+def test_a_vanished_data_folder_leaves_the_workspace_its_outputs(tmp_path, wordnet):
+    """DVC removes a stage's outputs before it runs, and only then finds a dependency missing:
+    the first stage that reads data.root keeps its outputs (persist), and `make check` names
+    the key first."""
+    from PIL import Image
+
+    from conftest import micro_params
+
+    root = tmp_path / "photos"
+    for split, n in (("train", 2), ("val", 1)):
+        for wnid in ("n07753592", "n07749582"):
+            (root / split / wnid).mkdir(parents=True)
+            for i in range(n):
+                Image.new("RGB", (40, 40), (200, 30 * i, 40)).save(root / split / wnid / f"{i}.jpg")
+    params = micro_params({"data": {"source": "folder", "root": str(root), "train_per_class": None,
+                                    "val_per_class": None}, "synsets": {"count": 2}})
+    repo, env = _git_dvc_repo(tmp_path, params)
+    subprocess.run([sys.executable, "-m", "dvc", "repro", "synsets"], cwd=repo, env=env, check=True,
+                   capture_output=True, timeout=600)
+    before = (repo / "data" / "synsets.csv").read_bytes()
+    root.rename(tmp_path / "moved")
+    check = subprocess.run([sys.executable, "-m", "stages.params", "check"], cwd=repo, env=env, capture_output=True,
+                           text=True)
+    assert check.returncode != 0 and "'data.root'" in check.stderr and "does not exist" in check.stderr
+    proc = subprocess.run([sys.executable, "-m", "dvc", "repro", "synsets"], cwd=repo, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode != 0
+    assert (repo / "data" / "synsets.csv").read_bytes() == before

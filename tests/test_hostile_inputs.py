@@ -5,6 +5,7 @@ the same workspace (test_training.py), and a reports folder one may not write to
 
 import json
 import os
+import re
 import struct
 import zlib
 
@@ -18,7 +19,8 @@ from colorization.__main__ import main as cli
 from colorization.lab import uint8_to_lab
 from colorization.model import ColorizationNet
 from conftest import ROOT, micro_params, run_stage
-from stages.common import ParamsError, validate
+from stages.common import ParamsError
+from stages.params.__main__ import check_all as validate
 
 
 @pytest.fixture
@@ -66,7 +68,7 @@ def test_cli_composites_transparency_on_white_like_the_pipeline(tmp_path, model)
 
 
 def test_cli_bounds_the_network_input_whatever_the_aspect_ratio(tmp_path, model):
-    from colorization.inference import network_shape
+    from colorization.photos import network_shape
 
     assert network_shape(1, 1000, 32) == (8, 128)  # a strip: long side at most 4x, short side at least 8
     assert network_shape(10000, 10000, 256) == (256, 256)
@@ -137,7 +139,7 @@ def _params(**sections):
 @pytest.mark.parametrize("sections,message", [
     ({"data": {"size": 24}}, r"'data.size' is 24; the VGG-16 trained here needs at least 32"),
     ({"synsets": {"count": 1}}, r"'synsets.count' is 1; expected an integer >= 2"),
-    ({"train": {"crop": 40}}, r"'train.crop' is 40, larger than data.size = 32"),
+    ({"train": {"crop": 40}}, r"'train.crop' is 40, larger than the images \(data.size: 32 px\)"),
     ({"train": {"crop": 20}}, r"'train.crop' is 20; expected a multiple of 8"),
     ({"train": {"batch_size": 1}}, r"'train.batch_size' is 1; expected an integer >= 2"),
     ({"classifier": {"batch_size": 1}}, r"'classifier.batch_size' is 1; expected an integer >= 2"),
@@ -235,7 +237,7 @@ def test_odd_entries_among_the_responses_are_listed_and_the_rest_counted(tmp_pat
     unreadable = folder / "locked.csv"
     unreadable.write_text(head + "zed,1,1,left,left,1\n")
     unreadable.chmod(0)
-    trials, skipped = collect_responses(folder, {"1"})
+    trials, skipped, _ = collect_responses(folder, {"1"})
     reasons = {s["file"]: s["reason"] for s in skipped}
     counted = ["李", "王", "=cmd|x"] + (["zed"] if os.geteuid() == 0 else [])  # root reads anything
     assert sorted(trials.participant) == sorted(counted)
@@ -305,3 +307,209 @@ def test_presets_and_params_use_no_local_paths():
     for path in [ROOT / "params.yaml", *sorted((ROOT / "presets").glob("*.yaml"))]:
         text = path.read_text()
         assert "/work/" not in text and "/home/" not in text and "/root/" not in text, path
+
+
+# --- second round: the CLI and params cases that crashed, hung or lied ---------------------------------
+
+
+def _photo(path, colour=(200, 120, 40)):
+    Image.new("RGB", (24, 20), colour).save(path)
+    return path
+
+
+def test_cli_skips_a_symlink_loop_a_fifo_and_devices_and_colorizes_the_rest_within_seconds(tmp_path, model, capsys):
+    import time
+
+    good = [_photo(tmp_path / "a.jpg"), _photo(tmp_path / "b.png")]
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    os.mkfifo(tmp_path / "pipe.jpg")
+    r, w = os.pipe()  # what bash's <(cat x.jpg) hands over: /dev/fd/N, a pipe
+    try:
+        t0 = time.perf_counter()
+        rc = cli(["colorize", str(good[0]), str(tmp_path / "loop1"), str(tmp_path / "pipe.jpg"), "/dev/zero",
+                  f"/dev/fd/{r}", str(good[1]), "-o", str(tmp_path / "out"), "--model", str(model)])
+        elapsed = time.perf_counter() - t0
+    finally:
+        os.close(r)
+        os.close(w)
+    err = capsys.readouterr().err
+    assert rc == 4 and elapsed < 30
+    assert f"skipped {tmp_path / 'loop1'}: symlink loop" in err
+    for entry in (str(tmp_path / "pipe.jpg"), "/dev/zero", f"/dev/fd/{r}"):
+        assert f"skipped {entry}: not a regular file" in err
+    assert "empty file" not in err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a_colorized.png", "b_colorized.png"]
+
+
+def test_cli_ctrl_c_is_one_line_exit_130_and_no_partial_output(tmp_path, model, capsys, monkeypatch):
+    import colorization.photos as photos
+
+    _photo(tmp_path / "a.jpg")
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(photos, "colorize_photo", interrupted)
+    rc = cli(["colorize", str(tmp_path / "a.jpg"), "-o", str(tmp_path / "out"), "--model", str(model)])
+    err = capsys.readouterr().err
+    assert rc == 130 and err.strip() == "colorize: interrupted" and "Traceback" not in err
+    assert not list((tmp_path / "out").iterdir())
+
+
+def _saved(tmp_path, name, **fields):
+    torch.manual_seed(0)
+    state = {"model": ColorizationNet(0.0625).state_dict(), "width": 0.0625, "image_size": 32, **fields}
+    torch.save(state, tmp_path / name)
+    return tmp_path / name
+
+
+@pytest.mark.parametrize("fields,message", [
+    ({"width": 0.25}, r"does not match its own width and head: model1\.0\.weight"),
+    ({"width": "wide"}, r"its width is 'wide'; expected a number"),
+    ({"width": float("nan")}, r"its width is nan"),
+    ({"head": "banana"}, r"its head is 'banana'; expected one of classification, regression"),
+    ({"image_size": -3}, r"its image_size is -3; expected an integer"),
+    ({"image_size": "big"}, r"its image_size is 'big'"),
+    ({"model": {"model1.0.weight": torch.zeros(3)}}, r"missing \[.*; model1\.0\.weight \(3,\)"),
+    ({"model": [1, 2]}, r"its 'model' is a list, not a state dict"),
+])
+def test_cli_names_what_does_not_match_in_a_model_file(tmp_path, fields, message):
+    path = _saved(tmp_path, "m.pt", **fields)
+    _photo(tmp_path / "a.jpg")
+    with pytest.raises(SystemExit) as e:
+        cli(["colorize", str(tmp_path / "a.jpg"), "-o", str(tmp_path / "o"), "--model", str(path)])
+    text = str(e.value)
+    assert str(path) in text and "\n" not in text and re.search(message, text), text
+
+
+def test_a_model_with_non_finite_weights_is_refused_at_load(tmp_path):
+    torch.manual_seed(0)
+    net = ColorizationNet(0.0625)
+    with torch.no_grad():
+        net.model3[0].weight[0, 0, 0, 0] = float("nan")
+    torch.save({"model": net.state_dict(), "width": 0.0625, "image_size": 32}, tmp_path / "nan.pt")
+    _photo(tmp_path / "a.jpg")
+    with pytest.raises(SystemExit, match=r"nan\.pt holds non-finite weights \(model3\.0\.weight\)"):
+        cli(["colorize", str(tmp_path / "a.jpg"), "-o", str(tmp_path / "o"), "--model", str(tmp_path / "nan.pt")])
+    assert not (tmp_path / "o" / "a_colorized.png").exists()
+
+
+def test_a_non_finite_network_output_fails_that_photo_with_a_reason(tmp_path, model, capsys, monkeypatch):
+    import colorization.photos as photos
+
+    _photo(tmp_path / "a.jpg")
+    monkeypatch.setattr(photos, "colorize_lab", lambda m, lab, T: torch.full_like(lab, float("inf")))
+    rc = cli(["colorize", str(tmp_path / "a.jpg"), "-o", str(tmp_path / "o"), "--model", str(model)])
+    assert rc == 1 and "output is not finite" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "a_colorized.png").exists()
+
+
+@pytest.mark.parametrize("value", [0, 1, 99])
+def test_a_bootstrap_too_small_for_a_95_interval_is_refused(value):
+    with pytest.raises(ParamsError, match=rf"'evaluate.bootstrap' is {value}; expected an integer >= 100"):
+        validate(_params(evaluate={"bootstrap": value}))
+
+
+def test_a_batch_larger_than_the_train_split_is_refused_by_name(micro_project):
+    params = yaml.safe_load((micro_project / "params.yaml").read_text())
+    params["train"]["batch_size"] = 100000
+    (micro_project / "params.yaml").write_text(yaml.safe_dump(params))
+    proc = run_stage("train", micro_project, check=False)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "'train.batch_size' is 100000, more than the 32 train images" in proc.stderr
+
+
+def test_a_batch_that_cannot_fit_in_memory_is_refused_by_name(tmp_path):
+    from stages.params import train
+
+    big = np.lib.format.open_memmap(tmp_path / "train.npy", mode="w+", dtype=np.uint8, shape=(200000, 256, 256, 3))
+    del big  # a sparse file: the header says 200,000 images, nothing is written
+    t = {**_params()["train"], "batch_size": 100000, "crop": 256}
+    with pytest.raises(ParamsError, match=r"'train.batch_size' is 100000: a training step .* needs about \d+"):
+        train.check_fits(t, 1.0, "cpu", tmp_path / "train.npy")
+
+
+def test_running_out_of_memory_is_one_line_naming_the_params(monkeypatch):
+    from stages import common
+
+    monkeypatch.setattr(common, "current_stage", lambda: "train")
+
+    def main():
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory: you "
+                           "tried to allocate 98406000000 bytes.")
+
+    with pytest.raises(SystemExit) as e:
+        common.run(main)
+    assert str(e.value).startswith("train: out of memory") and "train.batch_size" in str(e.value)
+
+    def other():
+        raise MemoryError
+
+    with pytest.raises(SystemExit, match="train: out of memory"):
+        common.run(other)
+
+
+def test_a_data_root_that_is_a_file_is_named_so(tmp_path):
+    (tmp_path / "photos.zip").write_bytes(b"PK")
+    with pytest.raises(ParamsError, match=r"'data.root' is .*photos.zip, a file, not a folder"):
+        validate(_params(data={"source": "imagenet", "root": str(tmp_path / "photos.zip")}))
+
+
+def test_an_empty_class_folder_gets_a_suggestion_the_params_accept(tmp_path, wordnet):
+    root = tmp_path / "imagenet"
+    (root / "train" / "n07753592").mkdir(parents=True)
+    _photo(root / "train" / "n07753592" / "0.JPEG")
+    (root / "train" / "n07749582").mkdir(parents=True)  # a class folder with nothing in it
+    (root / "val" / "n07753592").mkdir(parents=True)
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "params.yaml").write_text(yaml.safe_dump(_params(
+        data={"source": "imagenet", "root": str(root), "train_per_class": None, "val_per_class": None},
+        synsets={"count": 2})))
+    proc = run_stage("synsets", project, check=False)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "n07749582 has no train images" in proc.stderr and "needs at least 2" in proc.stderr
+    assert "synsets.count to at most 1" not in proc.stderr  # a value the params would refuse
+
+
+def test_a_killed_write_leaves_a_temporary_the_next_run_removes_and_git_ignores(tmp_path):
+    import subprocess
+
+    from colorization.atomic import atomic_path, sweep_temporaries, temporary_name
+
+    target = tmp_path / "figures" / "fig1.png"
+    target.parent.mkdir()
+    stale = temporary_name(target)
+    stale.write_bytes(b"half a png")  # what kill -9 mid-write leaves
+    other = temporary_name(tmp_path / "figures" / "gone.png")
+    other.write_bytes(b"half")
+    with atomic_path(target) as tmp:
+        assert tmp == stale
+        tmp.write_bytes(b"whole")
+    assert target.read_bytes() == b"whole" and not stale.exists()
+    assert sweep_temporaries(target.parent) == [other] and not other.exists()
+    ignored = subprocess.run(["git", "check-ignore", "-q", "reports/figures/.fig1_temperature.png.tmp.png"], cwd=ROOT)
+    assert ignored.returncode == 0
+
+
+def test_a_broken_environment_stops_resize_instead_of_blaming_the_data(tmp_path, micro_project):
+    from colorization.errors import BrokenEnvironment
+    from colorization.resize import resize_split
+    from colorization.sources import SyntheticSource
+    from stages import common
+
+    class Vanished(SyntheticSource):
+        def load(self, item, size, mode="squash"):
+            raise ModuleNotFoundError("No module named 'colorization.synthetic'")
+
+    src = Vanished(0, 3, 1)
+    with pytest.raises(BrokenEnvironment, match="ModuleNotFoundError"):
+        resize_split(src, src.items("train", ["n07753592"]), 16, "squash", tmp_path / "t.npy", 1)
+
+    def main():
+        resize_split(src, src.items("train", ["n07753592"]), 16, "squash", tmp_path / "t.npy", 1)
+
+    with pytest.raises(SystemExit) as e:
+        common.run(main)
+    assert "environment is broken, not the data" in str(e.value) and "make setup" in str(e.value)

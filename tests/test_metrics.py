@@ -4,8 +4,8 @@ import torch
 from sklearn.metrics import top_k_accuracy_score
 
 from colorization.bins import Q, ab_bins, nearest_bin
-from colorization.confusion import topk_classes, topk_confusion
-from colorization.metrics import (PSNR_CAP, REBALANCE_FLOOR, auc, colorfulness, equal_bin_weights,
+from colorization.confusion import topk_confusion
+from colorization.metrics import (PSNR_CAP, REBALANCE_FLOOR, auc, colorfulness, equal_bin_weights, topk_classes,
                                   inverse_prior_weights, mean_psnr, psnr, ssim, topk_accuracy, topk_hits)
 
 
@@ -48,7 +48,7 @@ def test_rebalanced_auc_differs_on_rare_colours():
 
 def test_rebalanced_auc_equals_zhangs_where_the_prior_is_above_the_floor():
     rng = np.random.default_rng(0)
-    prior = rng.dirichlet(np.ones(Q)) * 0.5 + 0.5 / Q  # every bin far above 1/(100 Q)
+    prior = rng.dirichlet(np.ones(Q)) * 0.5 + 0.5 / Q  # every bin above the floor 1/(10 Q)
     assert prior.min() > REBALANCE_FLOOR
     true, pred = torch.randn(2, 2, 12, 12) * 35, torch.randn(2, 2, 12, 12) * 35
     # Zhang's definition written out: weight 1/p of the nearest bin, by brute force
@@ -64,7 +64,7 @@ def test_a_bin_the_prior_never_saw_is_floored_not_infinite():
     prior[grey_bin] = 1.0  # the training split never saw the vivid pixel's bin
     w = inverse_prior_weights(true, prior)
     assert torch.isfinite(w).all() and w[0, 0, 0] == pytest.approx(1 / REBALANCE_FLOOR)
-    # the unseen pixel counts, with at most 1/(100 Q)^-1 : 1 against a grey pixel
+    # the unseen pixel counts, weighing 1/floor = 10 Q against a grey pixel's 1
     share = (w[0, 0, 0] / w.sum()).item()
     assert 0 < share < 1 and share == pytest.approx((1 / REBALANCE_FLOOR) / (1 / REBALANCE_FLOOR + 99), rel=1e-9)
     score, _ = auc(pred, true, weights=w)

@@ -5,7 +5,8 @@ import pytest
 import yaml
 
 from conftest import ROOT, run_stage
-from stages.common import ParamsError, validate
+from stages.common import ParamsError
+from stages.params.__main__ import check_all as validate
 
 
 def _params():
@@ -56,7 +57,7 @@ def test_imagenet_path_missing_is_named(tmp_path):
     p["data"].update(source="imagenet", root=str(tmp_path / "ILSVRC2012"))
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(p))
     proc = run_stage("synsets", tmp_path, check=False)
-    assert proc.returncode != 0 and "ILSVRC2012 does not exist" in proc.stderr
+    assert proc.returncode != 0 and "ILSVRC2012, which does not exist" in proc.stderr and "data.root" in proc.stderr
 
 
 def test_no_wordnet_says_how_to_install(tmp_path):

@@ -1,10 +1,16 @@
-"""End to end: `dvc repro` on a micro profile in a temporary copy of the repo, recording
-the params keys and project files each stage used (checked against dvc.yaml), then
-`dvc metrics show`, a no-op second repro, and a param change that re-runs only
-`colorize` and what follows it."""
+"""End to end, on a micro profile in a temporary git copy of the repository: `dvc repro`
+recording the params keys and project files each stage used (checked against dvc.yaml);
+`dvc metrics show`; a no-op second repro; an edit of each project file re-runs exactly the
+stages that import it; an experiment that re-runs only `colorize` and what follows; the
+optional pipelines through their make targets (ablation, seeds, probe) and `make verify`;
+the README's sweep command; `dvc plots show` with no network; and a reader's path through a
+DVC remote: push, a fresh clone, pull, nothing re-runs, figures regenerate without training."""
 
+import csv
+import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,18 +20,28 @@ import pytest
 import yaml
 
 from conftest import ROOT, micro_params
-from test_dvc_integrity import assert_log_matches_dvc_yaml
+from test_dvc_integrity import assert_log_matches_dvc_yaml, import_closure, inert, stages
 
-SKIP = {".venv", ".git", "data", "models", "dvclive", "__pycache__", ".pytest_cache", "cache", "tmp", "reports"}
+SKIP = {".venv", ".git", "data", "models", "dvclive", "__pycache__", ".pytest_cache", "cache", "tmp", "reports",
+        "dvc_plots"}
+MAIN = ("synsets", "resize", "prior", "train", "classifier", "colorize", "evaluate", "study", "study_analysis",
+        "figures")
+VENV = Path(sys.executable).parent.parent
+pytestmark = pytest.mark.slow
 
 
-def _run(cmd, cwd, **extra):
+def _env(**extra):
     env = {**os.environ, **extra, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
            "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
-           "OMP_NUM_THREADS": "1", "DVC_NO_ANALYTICS": "1"}
+           "OMP_NUM_THREADS": "1", "DVC_NO_ANALYTICS": "1", "COLORIZATION_PROGRESS_SECONDS": "0"}
     env.pop("COLORIZATION_PARAMS", None)
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, f"{cmd} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    return env
+
+
+def _run(cmd, cwd, ok=True, **extra):
+    proc = subprocess.run(cmd, cwd=cwd, env=_env(**extra), capture_output=True, text=True, timeout=900)
+    if ok:
+        assert proc.returncode == 0, f"{cmd} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     return proc.stdout + proc.stderr
 
 
@@ -33,22 +49,30 @@ def _ran(log):
     return {line.split("'")[1] for line in log.splitlines() if line.startswith("Running stage '")}
 
 
-@pytest.mark.slow
-def test_dvc_repro_micro_profile_end_to_end(tmp_path, wordnet):
-    repo = tmp_path / "repo"
+DVC = [sys.executable, "-m", "dvc"]
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory, wordnet):
+    """The micro project after a full `dvc repro`, committed."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    repo = tmp / "repo"
     shutil.copytree(ROOT, repo, ignore=lambda d, names: [n for n in names if n in SKIP or n == "dvc.lock"])
     (repo / "params.yaml").write_text(yaml.safe_dump(micro_params(), sort_keys=False))
     shutil.copytree(ROOT / "data" / "study" / "responses", repo / "data" / "study" / "responses")
-    dvc = [sys.executable, "-m", "dvc"]
-    _run(["git", "init", "-q"], repo)
-    _run(["git", "add", "-A"], repo)
-    _run(["git", "commit", "-qm", "micro"], repo)
-
-    log = tmp_path / "params_read.jsonl"
-    first = _run(dvc + ["repro"], repo, COLORIZATION_PARAMS_LOG=str(log))
-    assert _ran(first) == {"synsets", "resize", "prior", "train", "classifier", "colorize", "evaluate", "figures",
-                           "study", "study_analysis"}
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "micro"]):
+        _run(cmd, repo)
+    log = tmp / "params_read.jsonl"
+    first = _run(DVC + ["repro"], repo, COLORIZATION_PARAMS_LOG=str(log))
+    assert _ran(first) == set(MAIN)
     assert_log_matches_dvc_yaml(log)
+    assert re.search(r"^train: \d+/6 it, loss", first, re.M), "no progress line without a terminal"
+    _run(["git", "add", "-A"], repo)
+    _run(["git", "commit", "-qm", "after repro"], repo)
+    return repo
+
+
+def test_every_output_and_metric(repo):
     metrics = json.loads((repo / "reports" / "metrics.json").read_text())
     assert set(metrics) == {"gt", "grey", "random", "zhang", "ours"} and "skipped" in metrics["zhang"]
     for v in ("gt", "grey", "random", "ours"):
@@ -64,28 +88,154 @@ def test_dvc_repro_micro_profile_end_to_end(tmp_path, wordnet):
                 "fig6_amplified_confusion", "prior", "auc_curves", "learning_curve", "synsets"):
         assert (repo / "reports" / "figures" / f"{fig}.png").stat().st_size > 2000, fig
     assert (repo / "reports" / "table2.md").read_text().count("|") > 20
-
-    shown = _run(dvc + ["metrics", "show"], repo)
+    shown = _run(DVC + ["metrics", "show"], repo)
     assert "reports/metrics.json" in shown and "auc_rebal" in shown
     assert all(k in shown for k in ("colorfulness", "delta_cf", "psnr", "ssim"))
-
-    again = _run(dvc + ["repro"], repo)
+    again = _run(DVC + ["repro"], repo)
     assert _ran(again) == set() and "Data and pipelines are up to date" in again
 
-    _run(["git", "add", "-A"], repo)
-    _run(["git", "commit", "-qm", "after repro"], repo)
-    exp = _run(dvc + ["exp", "run", "-S", "colorize.T=0.5"], repo)
-    assert _ran(exp) == {"colorize", "evaluate", "figures", "study", "study_analysis"}
-    git_ignored = _run(["git", "check-ignore", "dvclive/plots/images"], repo)
-    assert "dvclive/plots/images" in git_ignored  # previews are DVC outputs, not committed to git
 
-    ablation = _run(dvc + ["repro", "ablation/dvc.yaml"], repo)
-    assert {"ablation/dvc.yaml:train@l2", "ablation/dvc.yaml:train@class", "ablation/dvc.yaml:train@full",
+def _project_files():
+    """Every project file a main-pipeline stage can depend on, and the stages that import it."""
+    main = {name: s for name, s in stages().items() if ":" not in name}
+    importers = {}
+    for name, stage in main.items():
+        module = stage["cmd"].split("python -m ", 1)[1].split()[0]
+        for path in import_closure(module):
+            if not inert(path):
+                importers.setdefault(str(path.relative_to(ROOT)), set()).add(name)
+    files = sorted(str(p.relative_to(ROOT)) for d in ("colorization", "stages") for p in (ROOT / d).rglob("*.py")
+                   if "__pycache__" not in p.parts and not inert(p))
+    return files, importers
+
+
+def test_editing_a_file_reruns_only_the_stages_that_import_it(repo):
+    """The converse of complete deps, derived from the import graph: a comment appended to each
+    project file in turn (each stage's rules module, each library module, each stage script)
+    makes `dvc status` list exactly the main-pipeline stages that import that file."""
+    from dvc.repo import Repo
+
+    files, importers = _project_files()
+    assert "stages/params/study.py" in files and "colorization/figures.py" in files
+    with Repo(str(repo)) as dvc:
+        assert not dvc.status()
+        for rel in files:
+            path = repo / rel
+            before = path.read_bytes()
+            path.write_bytes(before + b"\n# an edit\n")
+            try:
+                changed = {name for name in dvc.status() if ":" not in name}
+            finally:
+                path.write_bytes(before)
+            assert changed == importers.get(rel, set()), rel
+    # what the issue measured: a study rule re-runs nothing before study, a figures edit nothing before figures
+    assert importers["stages/params/study.py"] == {"study", "study_analysis"}
+    assert importers["colorization/report.py"] == {"figures"}
+
+
+def test_an_experiment_reruns_only_what_it_affects_and_the_readme_sweep_shows_every_column(repo):
+    exp = _run(DVC + ["exp", "run", "-n", "t05", "-S", "colorize.T=0.5"], repo)
+    assert _ran(exp) == {"colorize", "evaluate", "figures", "study", "study_analysis"}
+    assert "dvclive/plots/images" in _run(["git", "check-ignore", "dvclive/plots/images"], repo)
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"(dvc exp show --hide-workspace[^\n]*\\\n[^\n]*)", readme).group(1)
+    args = [a for a in re.findall(r"'[^']*'|\S+", block.replace("\\\n", " ")) if a != "\\"]
+    args = [a.strip("'") for a in args][1:]  # the README's exact flags, without the leading "dvc"
+    table = _run(DVC + args + ["--csv"], repo)
+    header = next(csv.reader(io.StringIO(table)))
+    for column in ("ours.auc_rebal", "grey.auc_rebal", "ours.top1", "grey.top1", "prior.lam", "colorize.T"):
+        assert column in header, (column, header)
+    _run(DVC + ["exp", "apply", "workspace"], repo, ok=False)
+    _run(["git", "checkout", "--", "."], repo)
+    _run(DVC + ["checkout", "-f"], repo)
+
+
+def test_optional_pipelines_by_their_make_targets(repo):
+    make = ["make", f"VENV={VENV}"]
+    ablation = _run(make + ["ablation"], repo)
+    assert {"ablation/dvc.yaml:train@l2", "ablation/dvc.yaml:train@class", "ablation/dvc.yaml:train_full",
             "ablation/dvc.yaml:evaluate"} <= _ran(ablation)
-    table = json.loads((repo / "reports" / "ablation.json").read_text())
+    assert "is this very run" in ablation  # "Ours (full)" is the main run: copied, not trained again
+    assert (repo / "models/ablation/full/model.pt").read_bytes() == (repo / "models/colorizer.pt").read_bytes()
+    table = json.loads((repo / "reports" / "ablation.json").read_text())["ablation"]
     assert set(table) == {"gt", "grey", "l2", "class", "full"}
     assert all({"auc", "auc_rebal", "top1", "top5", "colorfulness"} <= set(m) for m in table.values())
     md = (repo / "reports" / "ablation.md").read_text()
     assert all(row in md for row in ("Ours (L2)", "Ours (class)", "Ours (full)"))
     assert (repo / "reports" / "figures" / "ablation.png").stat().st_size > 2000
-    assert "reports/ablation.json" in _run(dvc + ["metrics", "show", "reports/ablation.json"], repo)
+
+    seeds = _run(make + ["seeds"], repo)
+    assert {"seeds/dvc.yaml:train", "seeds/dvc.yaml:evaluate"} <= _ran(seeds)
+    summary = json.loads((repo / "reports" / "seeds.json").read_text())
+    assert summary["n_seeds"] == 3 and {"ours.top1", "ours.auc_rebal", "ours.top5"} <= set(summary["metrics"])
+    assert all({"mean", "sd", "min", "max"} == set(s) for s in summary["metrics"].values())
+    assert all(f["of"] == 3 and 0 <= f["holds"] <= 3 for f in summary["findings"].values())
+    assert (repo / "reports" / "figures" / "seeds.png").stat().st_size > 2000
+    assert "held in" in (repo / "reports" / "seeds.md").read_text().lower()
+
+    probe = _run(make + ["probe"], repo)
+    assert {"probe/dvc.yaml:supervised", "probe/dvc.yaml:evaluate"} <= _ran(probe)
+    result = json.loads((repo / "reports" / "probe.json").read_text())
+    assert result["layers"][:5] == ["conv1", "conv2", "conv3", "conv4", "conv5"]
+    assert set(result["top1"]) == {"colorization", "random", "supervised"}
+    ci = json.loads((repo / "reports" / "probe_ci.json").read_text())
+    assert {"colorization_minus_random", "supervised_minus_random", "supervised_minus_colorization"} <= set(ci)
+    assert (repo / "reports" / "figures" / "probe.png").stat().st_size > 2000
+
+    # `dvc status` of the main pipeline stays clean; the sweep columns stay unique
+    assert not {n for n in json.loads(_run(DVC + ["status", "--json"], repo) or "{}") if ":" not in n}
+    shown = _run(DVC + ["metrics", "show"], repo)
+    assert "ablation.ours" not in shown and "reports/seeds.json" in shown
+
+
+def test_verify_passes_on_the_run_itself_and_names_a_metric_that_is_off(repo):
+    make = ["make", f"VENV={VENV}"]
+    (repo / "reports" / "reference").mkdir(exist_ok=True)
+    shutil.copyfile(repo / "reports" / "seeds.json", repo / "reports" / "reference" / "seeds.json")
+    _run(["git", "add", "-A"], repo)
+    _run(["git", "commit", "-qm", "reference"], repo)
+    out = _run(make + ["verify"], repo)
+    assert "within the reference" in out
+    metrics = json.loads((repo / "reports" / "metrics.json").read_text())
+    metrics["ours"]["top1"] -= 0.2
+    (repo / "reports" / "metrics.json").write_text(json.dumps(metrics))
+    proc = subprocess.run(make + ["verify"], cwd=repo, env=_env(), capture_output=True, text=True)
+    assert proc.returncode != 0 and "ours.top1" in proc.stdout and "OUTSIDE" in proc.stdout
+    _run(["git", "checkout", "--", "reports/metrics.json"], repo)
+
+
+def test_plots_render_with_no_network(repo):
+    _run(DVC + ["plots", "show", "-o", "dvc_plots"], repo)
+    page = (repo / "dvc_plots" / "index.html").read_text()
+    assert not re.search(r"<script[^>]+src=[\"']?https?://", page) and "vegaEmbed" in page
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        return
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-background-networking"])
+        page_ = browser.new_page()
+        remote = []
+        page_.route(re.compile(r"^https?://"), lambda route: (remote.append(route.request.url), route.abort()))
+        page_.goto((repo / "dvc_plots" / "index.html").as_uri())
+        page_.wait_for_selector("svg, canvas", timeout=30000)
+        drawn = page_.evaluate("document.querySelectorAll('svg, canvas').length")
+        browser.close()
+    assert drawn >= 2 and not remote
+
+
+def test_a_reader_pulls_the_artefacts_and_nothing_reruns(repo, tmp_path):
+    remote = tmp_path / "remote"
+    _run(DVC + ["remote", "add", "-d", "store", str(remote)], repo)
+    _run(["git", "add", "-A"], repo)
+    _run(["git", "commit", "-qm", "remote"], repo)
+    _run(DVC + ["push"], repo)
+    clone = tmp_path / "clone"
+    _run(["git", "clone", "-q", str(repo), str(clone)], tmp_path)
+    _run(DVC + ["pull"], clone)
+    assert (clone / "models" / "colorizer.pt").is_file() and (clone / "models" / "checkpoints").is_dir()
+    again = _run(DVC + ["repro"], clone)
+    assert _ran(again) == set() and "Data and pipelines are up to date" in again
+    figures = _run(["make", f"VENV={VENV}", "figures"], clone)
+    assert _ran(figures) == {"figures"}
+    assert (clone / "reports" / "figures" / "fig2_examples.png").stat().st_size > 2000

@@ -1,7 +1,7 @@
 """The report says what it measures: classes, chance levels, comparability of top-5, and
 findings judged by the paired intervals (not by the point estimates)."""
 
-from stages.report import finding_rows, scoring_lines
+from colorization.report import finding_rows, scoring_lines
 
 
 def test_ten_classes_give_chance_levels_and_say_top5_is_at_its_ceiling():

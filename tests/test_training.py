@@ -263,3 +263,40 @@ def test_a_second_training_in_the_workspace_is_refused_then_a_stale_lock_taken_o
     _set(micro_project, iterations=3)
     third = run_stage("train", micro_project)
     assert "train: 3 iterations done" in third.stderr
+
+
+def test_the_fingerprint_covers_the_code_that_shapes_the_weights_and_nothing_else():
+    """Every project module the training imports is either hashed into the run's fingerprint
+    (a change there could change the weights: a new run) or listed as unable to (a change to
+    progress display or locking must not discard a 20-hour checkpoint). Stage scripts and
+    params rules are neither: their params are in the fingerprint, their code is glue."""
+    from colorization.checkpoint import NOT_WEIGHT_CODE, WEIGHT_CODE, weight_code_digest
+    from test_dvc_integrity import import_closure
+
+    imported = {p.stem for p in import_closure("colorization.training") if p.parent.name == "colorization"}
+    imported.discard("__init__")
+    unclassified = imported - set(WEIGHT_CODE) - set(NOT_WEIGHT_CODE)
+    assert not unclassified, f"classify {sorted(unclassified)} in colorization/checkpoint.py"
+    assert {"training", "model", "loss", "bins", "lab", "data"} <= set(WEIGHT_CODE)
+    assert not set(WEIGHT_CODE) & set(NOT_WEIGHT_CODE)
+    assert weight_code_digest() == weight_code_digest()
+
+
+def test_memory_estimate_grows_with_the_batch_and_the_crop():
+    from colorization.training import memory_estimate
+
+    small, double = memory_estimate(0.125, 64, 32), memory_estimate(0.125, 64, 64)
+    weights = memory_estimate(0.125, 64, 0)
+    assert double - weights == pytest.approx(2 * (small - weights))
+    assert memory_estimate(0.125, 128, 32) > 3.5 * (small - weights)
+    assert 50 * 2**20 < small < 2 * 2**30  # the default run's step: tens to hundreds of MB, not GB
+
+
+@pytest.mark.slow
+def test_ablation_training_under_torchrun_completes_with_one_lock(micro_project):
+    """The ablation trains through the same run_training as `train`: under torchrun only rank 0
+    takes the workspace's training lock, and every rank meets at the barrier before teardown."""
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
+    proc = run_stage("ablation.train", micro_project, "class", launcher=launcher, env={"OMP_NUM_THREADS": "1"})
+    assert "all 2 replicas agree" in proc.stderr and "another training is running" not in proc.stderr
+    assert (micro_project / "models" / "ablation" / "class" / "model.pt").is_file()

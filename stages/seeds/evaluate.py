@@ -1,0 +1,68 @@
+"""Stage `evaluate` of seeds/dvc.yaml: every seed's colourizer colourizes the main run's val
+selection and is scored by its classifier with the same bootstrap resamples, so each seed has
+the main run's numbers and paired intervals. Over the seeds: mean, sd, min and max of every
+metric of ours, and how many seeds each finding held in (reports/seeds.json, a DVC metrics
+file; reports/seeds.md; reports/figures/seeds.png; per seed in reports/seeds_runs.json)."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from colorization import figures as F
+from colorization.classifier import class_scores, load_scorer
+from colorization.devices import pick_device
+from colorization.evaluation import gt_bin_counts, resample_weights, score_variant, summarise_variants
+from colorization.inference import colorize_set, load_colorizer
+from colorization.seeds import finding_key, seed_table, summarise_seeds
+from colorization.variants import FINDINGS, PAIRS
+from stages.common import atomic_path, is_unset, load_params, run, say, write_json
+from stages.params import colorize, evaluate, runtime, seeds
+
+MODELS, COL, REP = Path("models/seeds"), Path("data/colorized"), Path("reports")
+
+
+def main():
+    p = load_params(colorize, evaluate, runtime, seeds)
+    e, T = p["evaluate"], p["colorize"]["T"]
+    main_seed = p["train"]["seed"]
+    study = seeds.seed_list(main_seed, p["seeds"]["n"])
+    device = pick_device(p["runtime"]["device"])
+    images = pd.read_csv(COL / "images.csv")
+    synsets = pd.read_csv("data/synsets.csv")
+    gt, grey = np.load(COL / "gt.npy"), np.load(COL / "grey.npy")
+    prior = pd.read_csv("data/prior.csv")["p"].to_numpy()
+    weights = None if is_unset(e["vgg16_weights"]) else e["vgg16_weights"]
+    classifier, _, column = load_scorer(e["classifier"], synsets.wnid, device, weights)
+    labels = column[images["label"].to_numpy()]
+    boot = resample_weights(len(gt), e["bootstrap"], e["seed"])
+
+    def scores_of(x):
+        return class_scores(classifier, x, device)
+
+    eq_counts = gt_bin_counts(gt)
+    fixed = {v: score_variant(x, gt, prior, eq_counts, scores_of, labels) for v, x in (("gt", gt), ("grey", grey))}
+    runs = []
+    for seed in study:
+        net = load_colorizer(MODELS / f"seed_{seed}" / "model.pt", device)
+        ours = colorize_set(net, gt, T, device, desc=f"seed {seed}")
+        point, ci = summarise_variants({**fixed, "ours": score_variant(ours, gt, prior, eq_counts, scores_of, labels)},
+                                       boot, PAIRS)
+        runs.append({"seed": seed, "main_run": seed == main_seed, "ours": point["ours"],
+                     "findings": {finding_key(pair, key): {"difference": point[pair.split("_minus_")[0]][key]
+                                                           - point[pair.split("_minus_")[1]][key],
+                                                           "interval": ci[pair][key]}
+                                  for _, pair, key in FINDINGS}})
+        say(f"seeds: seed {seed}: " + "  ".join(f"{k} {v:.3f}" for k, v in point["ours"].items()
+                                               if k in ("auc_rebal", "top1", "top5")))
+    summary = summarise_seeds(runs)
+    write_json(REP / "seeds.json", summary)
+    write_json(REP / "seeds_runs.json", runs)
+    with atomic_path(REP / "seeds.md") as tmp:
+        tmp.write_text(seed_table(summary, runs, p["data"]["source"], p["train"]["iterations"]))
+    F.save_png(F.seed_findings(runs, [(label, finding_key(pair, key)) for label, pair, key in FINDINGS]),
+               REP / "figures" / "seeds.png")
+
+
+if __name__ == "__main__":
+    run(main)
