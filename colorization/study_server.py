@@ -141,8 +141,9 @@ class Handler(SimpleHTTPRequestHandler):
                                "application/json")
         return super().do_GET()
 
-    def do_HEAD(self):
-        return super().do_HEAD()
+    def list_directory(self, path):  # the page names its files; no folder is listed
+        self.send_error(HTTPStatus.NOT_FOUND)
+        return None
 
     def do_POST(self):
         if urlsplit(self.path).path != "/responses":

@@ -299,3 +299,20 @@ def test_a_vanished_data_folder_leaves_the_workspace_its_outputs(tmp_path, wordn
                           text=True, timeout=600)
     assert proc.returncode != 0
     assert (repo / "data" / "synsets.csv").read_bytes() == before
+
+
+def test_the_optional_pipelines_outputs_are_neither_committed_nor_left_untracked():
+    """A fresh clone's `make repro` ends with one consistent set of numbers: no other machine's
+    ablation, seed or probe results beside them (the reference run's live in reports/reference/)."""
+    outputs = []
+    for name, stage in stages().items():
+        if ":" in name:
+            for out in list(stage.get("outs", [])) + list(stage.get("metrics", [])):
+                path = next(iter(out)) if isinstance(out, dict) else out
+                if path.startswith("reports/"):
+                    outputs.append(path)
+    assert {"reports/ablation.json", "reports/seeds.json", "reports/probe.json"} <= set(outputs)
+    tracked = subprocess.run(["git", "ls-files", *outputs], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    assert not tracked, f"committed outputs of optional pipelines: {tracked}"
+    ignored = subprocess.run(["git", "check-ignore", *outputs], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    assert sorted(ignored) == sorted(outputs)

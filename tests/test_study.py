@@ -158,7 +158,8 @@ def _play(page, real_of, wrong_after=2):
     page.keyboard.press("Enter")
     scored = 0
     while True:
-        page.wait_for_function("['showing', 'interlude', 'done'].includes(document.body.dataset.phase)")
+        # the other participant's step may take longer than a pair is shown: it may be answering already
+        page.wait_for_function("['showing', 'answering', 'interlude', 'done'].includes(document.body.dataset.phase)")
         phase = page.evaluate("document.body.dataset.phase")
         if phase == "done":
             return

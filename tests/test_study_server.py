@@ -125,6 +125,8 @@ def test_the_page_and_its_files_are_served(server):
     assert status == 200 and b"Which photo is real?" in body
     assert request(srv, "GET", "/trials.js")[0] == 200
     assert request(srv, "GET", "/images/r0.png")[0] == 200
+    status, body = request(srv, "GET", "/images/")
+    assert status == 404 and b"r0.png" not in body  # no folder is listed
 
 
 def test_methods_are_balanced_over_participants(server):
