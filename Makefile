@@ -48,12 +48,15 @@ repro: setup check
 	$(BIN)/dvc repro
 	$(BIN)/dvc metrics show reports/metrics.json
 
+# One worker per core, at most 4, each test file on one worker (its module fixtures made once).
+PYTEST_PARALLEL = -n auto --maxprocesses=4 --dist loadfile
+
 test: setup lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL)
 
 # The edit-test loop: everything but the end-to-end runs (pytest -m "not slow").
 test-fast: setup
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL) -m "not slow"
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
