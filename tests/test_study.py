@@ -119,14 +119,24 @@ def test_summary_with_no_responses_is_explicit():
     assert s["n_participants"] == 0 and s["fool_rate"] is None and s["summary"] == "no responses yet"
 
 
-@pytest.fixture
-def study_site(micro_project):
-    params = yaml.safe_load((micro_project / "params.yaml").read_text())
+@pytest.fixture(scope="module")
+def built_study(micro_data, tmp_path_factory):
+    """The micro project with the study page made once (train, colorize, study)."""
+    project = tmp_path_factory.mktemp("study") / "p"
+    shutil.copytree(micro_data, project)
+    params = yaml.safe_load((project / "params.yaml").read_text())
     params["study"].update(n_images=4, display_ms=300, practice=1, vigilance=0.25, methods=["ours", "random"])
-    (micro_project / "params.yaml").write_text(yaml.safe_dump(params))
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
     for stage in ("train", "colorize", "study"):
-        run_stage(stage, micro_project)
-    return micro_project
+        run_stage(stage, project)
+    return project
+
+
+@pytest.fixture
+def study_site(built_study, tmp_path):
+    """A private copy of the built study, for tests that add responses."""
+    shutil.copytree(built_study, tmp_path / "p")
+    return tmp_path / "p"
 
 
 def test_study_stage_writes_every_kind_of_trial_on_distinct_photos(study_site):
