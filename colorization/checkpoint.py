@@ -92,13 +92,13 @@ def load_checkpoint(path, model, optimizer, device="cpu") -> int:
     return int(state["iteration"])
 
 
-def saved_run_id(path):
-    """The run a saved model belongs to, or None (no file, or not one of ours)."""
+def saved_run(path) -> tuple:
+    """(run id, iterations) of a saved model, or (None, None): no file, or not one of ours."""
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except (FileNotFoundError, RuntimeError, ValueError, OSError):
-        return None
-    return state.get("run_id") if isinstance(state, dict) else None
+        return None, None
+    return (state.get("run_id"), state.get("iterations")) if isinstance(state, dict) else (None, None)
 
 
 def _np_state():

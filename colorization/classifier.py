@@ -157,16 +157,19 @@ def train_classifier(images, labels, n_classes, cfg, device, progress=None) -> d
             "input_std": std, "train_accuracy": correct / max(seen, 1)}
 
 
-def load_scorer(kind, wnids, device, vgg16_weights=None, trained="models/classifier.pt") -> tuple:
-    """The classifier that scores colourizations, as (model taking float RGB in [0,1], its output
-    class names, the output column of each of ``wnids`` or -1 where it has none): torchvision's
-    ImageNet VGG-16 (``kind="imagenet"``, weights from ``vgg16_weights`` or the hub cache) or
-    the VGG-16-BN the classifier stage trained on the colour train split."""
+def load_scorer(kind, wnids, labels, device, vgg16_weights=None, trained="models/classifier.pt") -> tuple:
+    """The classifier that scores colourizations, as (scores_of: uint8 images -> softmax scores,
+    the output column of each image's label, an index into ``wnids``, or -1 where the
+    classifier has no such class, its output class names): torchvision's ImageNet VGG-16
+    (``kind="imagenet"``, weights from ``vgg16_weights`` or the hub cache) or the VGG-16-BN the
+    classifier stage trained on the colour train split."""
     if kind == "imagenet":
         names = imagenet1k_wnids()
         index = {w: i for i, w in enumerate(names)}
-        return imagenet_classifier(vgg16_weights).to(device), names, np.array([index.get(w, -1) for w in wnids])
-    return load_trained_classifier(trained).to(device), list(wnids), np.arange(len(wnids))
+        model, column = imagenet_classifier(vgg16_weights).to(device), np.array([index.get(w, -1) for w in wnids])
+    else:
+        model, names, column = load_trained_classifier(trained).to(device), list(wnids), np.arange(len(wnids))
+    return (lambda x: class_scores(model, x, device)), column[np.asarray(labels)], names
 
 
 @torch.no_grad()

@@ -23,7 +23,7 @@ import torch
 
 from .atomic import atomic_path, save_torch
 from .bins import ab_bins
-from .checkpoint import (content_digest, fingerprint, load_checkpoint, resumable, save_checkpoint, saved_run_id,
+from .checkpoint import (content_digest, fingerprint, load_checkpoint, resumable, save_checkpoint, saved_run,
                          weight_code_digest)
 from .data import training_loader
 from .devices import setup_distributed, teardown_distributed
@@ -169,7 +169,7 @@ def _fit(cfg, width, weights, rank, world, device, out, ckpt, live_dir, train_np
     run_id = fingerprint(run_cfg, width, world, np.asarray(weights, np.float64), list(images.shape),
                          content_digest(train_npy), weight_code_digest())
     for candidate in map(Path, reuse):
-        if candidate.is_file() and saved_run_id(candidate) == run_id and _iterations(candidate) == cfg["iterations"]:
+        if saved_run(candidate) == (run_id, cfg["iterations"]):
             if rank == 0 and candidate.resolve() != out.resolve():
                 with atomic_path(out) as tmp:
                     shutil.copyfile(candidate, tmp)
@@ -246,10 +246,6 @@ def _fit(cfg, width, weights, rank, world, device, out, ckpt, live_dir, train_np
         say(f"{desc}: {stop} iterations done ({done_now}); wrote {out}")
     if world > 1:
         _check_replicas(model, rank, say)
-
-
-def _iterations(path):
-    return torch.load(path, map_location="cpu", weights_only=True).get("iterations")
 
 
 def _build(cfg, width, device, world):

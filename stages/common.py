@@ -15,10 +15,9 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-import yaml
-
 from colorization.atomic import atomic_path
-from stages.params.checks import UNSET, ParamsError, check_sections_known, is_unset, validate_section
+from stages.params import checks
+from stages.params.checks import UNSET, ParamsError, is_unset, validate_section
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS_LOG_ENV = "COLORIZATION_PARAMS_LOG"
@@ -86,16 +85,7 @@ def current_stage() -> str:
 
 
 def read_params_file(path=None) -> dict:
-    path = Path(path or os.environ.get("COLORIZATION_PARAMS", ROOT / "params.yaml"))
-    try:
-        with open(path) as f:
-            raw = yaml.safe_load(f) or {}
-    except FileNotFoundError:
-        raise ParamsError(f"{path} does not exist") from None
-    except yaml.YAMLError as e:
-        raise ParamsError(f"{path} is not valid YAML: {e}") from None
-    check_sections_known(raw)
-    return raw
+    return checks.read_params_file(Path(path or os.environ.get("COLORIZATION_PARAMS", ROOT / "params.yaml")))
 
 
 def load_params(*rules, path=None, stage=None) -> Params:

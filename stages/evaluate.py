@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from colorization.classifier import class_scores, load_scorer
+from colorization.classifier import load_scorer
 from colorization.confusion import amplified_confusions, topk_confusion
 from colorization.devices import pick_device
 from colorization.evaluation import (VIVID_CHROMA, evaluate_variants, image_weight_totals, max_image_share,
                                      per_image_auc, resample_weights)
 from colorization.metrics import AUC_MAX_THRESHOLD, REBALANCE_FLOOR, auc_from_histogram
 from colorization.variants import PAIRS, PIPELINE
-from stages.common import atomic_path, is_unset, load_params, run, say, write_csv, write_json
+from stages.common import atomic_path, load_params, run, say, write_csv, write_json
 from stages.params import evaluate, runtime
 
 COL, REP, EVAL = Path("data/colorized"), Path("reports"), Path("data/evaluation")
@@ -40,15 +40,14 @@ def main():
     prior = pd.read_csv("data/prior.csv")["p"].to_numpy()
     gt = variants["gt"]
 
-    weights = None if is_unset(e["vgg16_weights"]) else e["vgg16_weights"]
-    model, names_out, column = load_scorer(e["classifier"], synsets.wnid, device, weights)
-    col = column[images["label"].to_numpy()]
+    scores_of, col, names_out = load_scorer(e["classifier"], synsets.wnid, images["label"], device,
+                                            evaluate.vgg16_weights(e))
     scorable = col >= 0
     if not scorable.all():
         say(f"evaluate: {int((~scorable).sum())} of {len(images)} images belong to synsets outside ImageNet-1k "
             "and are left out of top-k")
     boot = resample_weights(len(gt), e["bootstrap"], e["seed"])
-    scored, point, ci = evaluate_variants(variants, prior, lambda x: class_scores(model, x, device), col, boot, PAIRS)
+    scored, point, ci = evaluate_variants(variants, prior, scores_of, col, boot, PAIRS)
 
     metrics = {}
     for name, m in point.items():

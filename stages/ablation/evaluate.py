@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 
 from colorization import figures as F
-from colorization.classifier import class_scores, load_scorer
+from colorization.classifier import load_scorer
 from colorization.devices import pick_device
 from colorization.evaluation import evaluate_variants, resample_weights
 from colorization.inference import colorize_set, load_colorizer
 from colorization.published import ZHANG_TABLE1, ZHANG_TABLE1_ABLATION
 from colorization.report import with_interval
 from colorization.variants import ABLATION, ABLATION_LABELS
-from stages.common import atomic_path, is_unset, load_params, run, say, write_json
+from stages.common import atomic_path, load_params, run, say, write_json
 from stages.params import colorize, evaluate as evaluate_rules, runtime
 
 MODELS, REP = Path("models/ablation"), Path("reports")
@@ -35,12 +35,11 @@ def main():
     variants = {"gt": gt, "grey": np.load(col / "grey.npy")}
     for v in ABLATION:
         variants[v] = colorize_set(load_colorizer(MODELS / v / "model.pt", device), gt, T, device, desc=f"ablation {v}")
-    weights = None if is_unset(e["vgg16_weights"]) else e["vgg16_weights"]
-    classifier, _, column = load_scorer(e["classifier"], synsets.wnid, device, weights)
-    labels = column[images["label"].to_numpy()]
+    scores_of, labels, _ = load_scorer(e["classifier"], synsets.wnid, images["label"], device,
+                                       evaluate_rules.vgg16_weights(e))
     boot = resample_weights(len(gt), e["bootstrap"], e["seed"])
     prior = pd.read_csv("data/prior.csv")["p"].to_numpy()
-    _, point, ci = evaluate_variants(variants, prior, lambda x: class_scores(classifier, x, device), labels, boot, {})
+    _, point, ci = evaluate_variants(variants, prior, scores_of, labels, boot, {})
     metrics = {v: {k: point[v][k] for k, *_ in COLUMNS} for v in variants}
     intervals = {v: {k: ci[v][k] for k, *_ in COLUMNS} for v in variants}
     for v, m in metrics.items():
@@ -72,7 +71,6 @@ def _table(metrics, ci, p) -> str:
               f"lr {t['lr']} ({t['lr_schedule']}), T {p['colorize']['T']}, classifier {p['evaluate']['classifier']}.",
               ""]
     return "\n".join(lines)
-
 
 
 if __name__ == "__main__":

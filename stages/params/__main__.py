@@ -17,7 +17,7 @@ import yaml
 
 from stages.params import (classifier, colorize, data, evaluate, model, prior, probe, runtime, seeds, study,
                            synsets, train)
-from stages.params.checks import ParamsError, check_sections_known, section_name, validate_section
+from stages.params.checks import ParamsError, check_sections_known, read_params_file, section_name, validate_section
 
 SECTIONS = (data, synsets, prior, model, train, runtime, classifier, colorize, evaluate, study, seeds, probe)
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,13 +117,7 @@ def main(argv=None):
         except ParamsError as e:
             print(f"note: {str(e.code).removeprefix('params.yaml: ')}; get the data before `make repro`")
         return 0
-    try:
-        params = yaml.safe_load(Path(args.file).read_text())
-    except FileNotFoundError:
-        raise ParamsError(f"{args.file} does not exist") from None
-    except yaml.YAMLError as e:
-        raise ParamsError(f"{args.file} is not valid YAML: {e}") from None
-    check_all(params)
+    check_all(read_params_file(args.file))
     print(f"{args.file}: every section checked")
     return 0
 

@@ -5,6 +5,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 UNSET = "none"  # a param that names a file holds this when no file is given (see ../../none)
 
 
@@ -106,6 +108,19 @@ def validate_section(params: dict, rules, combinations=True) -> dict:
     if combinations and hasattr(rules, "check"):
         rules.check(given)
     return given
+
+
+def read_params_file(path) -> dict:
+    """A params file's sections (not yet validated), or one line naming the file."""
+    try:
+        with open(path) as f:
+            raw = yaml.safe_load(f) or {}
+    except FileNotFoundError:
+        raise ParamsError(f"{path} does not exist") from None
+    except yaml.YAMLError as e:
+        raise ParamsError(f"{path} is not valid YAML: {e}") from None
+    check_sections_known(raw)
+    return raw
 
 
 def check_sections_known(params: dict):

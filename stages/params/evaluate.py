@@ -2,7 +2,7 @@
 score again)."""
 
 from colorization.shapes import VGG16_MIN_INPUT
-from stages.params.checks import ParamsError, integer, one_of, path
+from stages.params.checks import ParamsError, integer, is_unset, one_of, path
 
 COMMENT = ""
 MIN_BOOTSTRAP = 100  # below this a 2.5 % quantile rests on fewer than 3 resamples
@@ -21,3 +21,8 @@ def check_image_size(e, size, where="data.size"):
     if e["classifier"] == "trained" and size < VGG16_MIN_INPUT:
         raise ParamsError(f"'{where}' is {size}; the VGG-16 trained here needs at least {VGG16_MIN_INPUT} px "
                           "(it halves the image five times), or set evaluate.classifier: imagenet")
+
+
+def vgg16_weights(e):
+    """The ImageNet VGG-16 weights file, or None: the torch hub cache."""
+    return None if is_unset(e["vgg16_weights"]) else e["vgg16_weights"]

@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 
 from colorization import figures as F
-from colorization.classifier import class_scores, load_scorer
+from colorization.classifier import load_scorer
 from colorization.devices import pick_device
 from colorization.evaluation import gt_bin_counts, resample_weights, score_variant, summarise_variants
 from colorization.inference import colorize_set, load_colorizer
 from colorization.seeds import finding_key, seed_table, summarise_seeds
 from colorization.variants import FINDINGS, PAIRS
-from stages.common import atomic_path, is_unset, load_params, run, say, write_json
+from stages.common import atomic_path, load_params, run, say, write_json
 from stages.params import colorize, evaluate, runtime, seeds
 
 MODELS, COL, REP = Path("models/seeds"), Path("data/colorized"), Path("reports")
@@ -32,14 +32,9 @@ def main():
     synsets = pd.read_csv("data/synsets.csv")
     gt, grey = np.load(COL / "gt.npy"), np.load(COL / "grey.npy")
     prior = pd.read_csv("data/prior.csv")["p"].to_numpy()
-    weights = None if is_unset(e["vgg16_weights"]) else e["vgg16_weights"]
-    classifier, _, column = load_scorer(e["classifier"], synsets.wnid, device, weights)
-    labels = column[images["label"].to_numpy()]
+    scores_of, labels, _ = load_scorer(e["classifier"], synsets.wnid, images["label"], device,
+                                       evaluate.vgg16_weights(e))
     boot = resample_weights(len(gt), e["bootstrap"], e["seed"])
-
-    def scores_of(x):
-        return class_scores(classifier, x, device)
-
     eq_counts = gt_bin_counts(gt)
     fixed = {v: score_variant(x, gt, prior, eq_counts, scores_of, labels) for v, x in (("gt", gt), ("grey", grey))}
     runs = []
@@ -49,8 +44,8 @@ def main():
         point, ci = summarise_variants({**fixed, "ours": score_variant(ours, gt, prior, eq_counts, scores_of, labels)},
                                        boot, PAIRS)
         runs.append({"seed": seed, "main_run": seed == main_seed, "ours": point["ours"],
-                     "findings": {finding_key(pair, key): {"difference": point[pair.split("_minus_")[0]][key]
-                                                           - point[pair.split("_minus_")[1]][key],
+                     "findings": {finding_key(pair, key): {"difference": point[PAIRS[pair][0]][key]
+                                                           - point[PAIRS[pair][1]][key],
                                                            "interval": ci[pair][key]}
                                   for _, pair, key in FINDINGS}})
         say(f"seeds: seed {seed}: " + "  ".join(f"{k} {v:.3f}" for k, v in point["ours"].items()
