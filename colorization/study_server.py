@@ -30,6 +30,7 @@ from .study import (MAX_RESPONSE_BYTES, ResponseError, normalise_participant, re
 
 DEFAULT_PORT, DEFAULT_HOST = 8000, "127.0.0.1"
 DEFAULT_SITE, DEFAULT_RESPONSES = "reports/study", "data/study/responses"
+DRAIN_LIMIT = 16 << 20  # an oversized body up to this is read and dropped, a larger one cut off
 REFUSED = ".refused-path"  # a name inside the study folder that is never created: a 404
 
 
@@ -156,9 +157,16 @@ class Handler(SimpleHTTPRequestHandler):
         except ValueError:
             return self._reply(HTTPStatus.LENGTH_REQUIRED, "a Content-Length is needed")
         if length > MAX_RESPONSE_BYTES:
-            self.close_connection = True  # the body is not read
-            return self._reply(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                               f"{length} bytes: far larger than a results file (limit {MAX_RESPONSE_BYTES})")
+            self._reply(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                        f"{length} bytes: far larger than a results file (limit {MAX_RESPONSE_BYTES})")
+            self.close_connection = True
+            left = length if length <= DRAIN_LIMIT else 0  # read and drop it, else the client's send fails
+            while left > 0:                                   # before it sees the 413
+                chunk = self.rfile.read(min(1 << 16, left))
+                if not chunk:
+                    break
+                left -= len(chunk)
+            return None
         if length < 0:
             return self._reply(HTTPStatus.BAD_REQUEST, "a negative Content-Length")
         body = self.rfile.read(length)
