@@ -8,7 +8,6 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # is a new process importing torch, so an inherited PYTHONDONTWRITEBYTECODE=1 would make
 # each one recompile them (seconds per stage). Empty means unset to Python.
 export PYTHONDONTWRITEBYTECODE :=
-PIP    := $(BIN)/python -m pip install -q --no-compile --disable-pip-version-check
 WORDNET_STAMP := $(VENV)/.wordnet
 
 .PHONY: setup wordnet params check repro test test-fast lint bench gpu-check ablation seeds probe verify figures \
@@ -16,10 +15,10 @@ WORDNET_STAMP := $(VENV)/.wordnet
 
 setup: $(VENV)/.installed wordnet
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+# uv where it can be had (from pip's own package sources), else pip: tools/install_env.py.
+$(VENV)/.installed: requirements.txt pyproject.toml tools/install_env.py
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) -r requirements.txt
-	$(PIP) --no-deps --no-build-isolation -e .
+	$(BIN)/python tools/install_env.py $(BIN)/python
 	touch $@
 
 # WordNet 3.0: use what is there; else NLTK's data (internet); else Debian's wordnet-base.

@@ -58,14 +58,14 @@ def naive_step(model, opt, batch_uint8, bins, weights, device):
     return loss.detach()
 
 
-def measure_step(kind, device, shapes, steps, compiled=False, workers=None, images=512):
+def measure_step(kind, device, shapes, steps, compiled=False, workers=None, images=512, channels_last=True):
     """Images/s of ``steps`` full training steps (after 3 warm-up steps) on random images."""
     data = np.random.default_rng(0).integers(0, 256, (images, shapes["size"], shapes["size"], 3), dtype=np.uint8)
     weights = torch.from_numpy(np.random.default_rng(1).uniform(0.2, 5, 313).astype(np.float32)).to(device)
     bins = torch.from_numpy(ab_bins()).to(device)
     torch.manual_seed(0)
     model = ColorizationNet(shapes["width"]).to(device)
-    if kind == "ours" and device.type == "cuda":
+    if kind == "ours" and channels_last:  # as colorization.training builds it
         model = model.to(memory_format=torch.channels_last)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = make_optimizer(params, CFG, device) if kind == "ours" else torch.optim.Adam(params, lr=3e-5)
@@ -107,6 +107,30 @@ def loader_rate(images, shapes, workers, batches=50):
     return n / (time.perf_counter() - t0)
 
 
+def cpu_options(shapes, steps):
+    """What the CPU demo could change, each against the default (channels_last, every core,
+    no loader workers, eager): measured, and kept only where it pays for itself in a default
+    run of 600 steps (torch.compile's compile time counts)."""
+    cpu = torch.device("cpu")
+    cores = torch.get_num_threads()
+    base = measure_step("ours", cpu, shapes, steps)
+    rows = [("default: channels_last, eager, no workers", base, 0.0)]
+    rows.append(("contiguous (NCHW) weights", measure_step("ours", cpu, shapes, steps, channels_last=False), 0.0))
+    for threads in sorted({1, cores} - {cores}):
+        torch.set_num_threads(threads)
+        rows.append((f"{threads} thread(s) instead of {cores}", measure_step("ours", cpu, shapes, steps), 0.0))
+        torch.set_num_threads(cores)
+    rows.append(("1 loader worker", measure_step("ours", cpu, shapes, steps, workers=1), 0.0))
+    t0 = time.perf_counter()
+    rate = measure_step("ours", cpu, shapes, steps, compiled=True)
+    total = time.perf_counter() - t0
+    rows.append(("torch.compile (compile time in the last column)", rate, total - (steps + 3) * shapes["batch"] / rate))
+    run = 600 * shapes["batch"]
+    print(f"{'CPU option':<50} {'images/s':>9} {'600 steps (s)':>14}")
+    for name, r, extra in rows:
+        print(f"{name:<50} {r:9.1f} {run / r + extra:14.1f}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--width", type=float, default=0.125)
@@ -116,10 +140,13 @@ def main():
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--naive-steps", type=int, default=5)
     ap.add_argument("--devices", default="cpu,cuda")
+    ap.add_argument("--cpu-options", action="store_true", help="channels_last, threads, workers, torch.compile")
     args = ap.parse_args()
     shapes = {"width": args.width, "crop": args.crop, "size": args.size, "batch": args.batch}
     print(f"width {args.width}, crop {args.crop} of {args.size}, batch {args.batch}, torch {torch.__version__}, "
           f"{os.cpu_count()} CPU cores")
+    if args.cpu_options:
+        return cpu_options(shapes, args.steps)
     images = np.random.default_rng(0).integers(0, 256, (1024, args.size, args.size, 3), dtype=np.uint8)
     for workers in sorted({0, min(8, os.cpu_count() or 1)}):
         print(f"loader alone, {workers} workers: {loader_rate(images, shapes, workers):10.1f} images/s")

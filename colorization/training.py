@@ -60,8 +60,7 @@ def train_step(model, optimizer, x_uint8, bins, class_weights, cfg, device, amp_
     and ``drop_grey_images``; ``class_weights`` (Q,) are the rebalancing weights.
     """
     L, ab_out = lab_batch(x_uint8, device)
-    if device.type == "cuda":
-        L = L.contiguous(memory_format=torch.channels_last)
+    L = L.contiguous(memory_format=torch.channels_last)
     amp = torch.autocast(device.type, dtype=amp_dtype) if amp_dtype is not None else contextlib.nullcontext()
     with amp:
         out = model(L)
@@ -249,10 +248,11 @@ def _fit(cfg, width, weights, rank, world, device, out, ckpt, live_dir, train_np
 
 
 def _build(cfg, width, device, world):
-    model = ColorizationNet(width, head=cfg["loss"]).to(device)
+    # channels_last on every device: cuDNN's tensor-core kernels want it, and oneDNN's CPU
+    # convolutions run 14 % faster with it on the CPU demo (bench/train_throughput.py)
+    model = ColorizationNet(width, head=cfg["loss"]).to(device).to(memory_format=torch.channels_last)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed crop size: pick the fastest kernels once
-        model = model.to(memory_format=torch.channels_last)
     opt = make_optimizer([p for p in model.parameters() if p.requires_grad], cfg, device)
     if world > 1:
         ids = [device.index] if device.type == "cuda" else None

@@ -12,6 +12,7 @@ import errno
 import json
 import os
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -110,6 +111,11 @@ def say(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
+# The main pipeline's stages in dvc.yaml's order (tests/test_dvc_integrity.py checks it): each
+# stage's first line says which of them it is, its last how long it took.
+PIPELINE = ("synsets", "resize", "prior", "train", "classifier", "colorize", "evaluate", "study", "study_analysis",
+            "figures")
+
 MEMORY_PARAMS = {"train": "train.batch_size, train.crop, model.width", "classifier": "classifier.batch_size",
                  "resize": "data.size"}
 
@@ -122,8 +128,12 @@ def run(main):
     from colorization.errors import BrokenEnvironment, SourceError
 
     stage = current_stage()
+    if stage in PIPELINE and _main_pipeline():
+        say(f"[stage {PIPELINE.index(stage) + 1}/{len(PIPELINE)}] {stage}")
+    t0 = time.perf_counter()
     try:
         main()
+        say(f"{stage}: done in {time.perf_counter() - t0:.1f} s")
     except SourceError as e:
         raise SystemExit(f"{stage}: {e}") from None
     except BrokenEnvironment as e:
@@ -143,6 +153,12 @@ def run(main):
                 errno.EACCES: " (check the folder's permissions)",
                 errno.EROFS: " (the file system is read-only)"}.get(e.errno, "")
         raise SystemExit(f"{stage}: cannot use{where}: {e.strerror or e}{hint}") from None
+
+
+def _main_pipeline() -> bool:
+    """The optional pipelines reuse some stage names (seeds/evaluate); they run from stages/<name>/."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return spec is None or spec.name.count(".") == 1
 
 
 def _is_allocation_failure(e) -> bool:
