@@ -130,11 +130,15 @@ def parser():
     c.add_argument("-r", "--recursive", action="store_true", help="take the images in subfolders of a folder too")
     c.add_argument("--cpu", action="store_true", help="stay on the CPU even when a GPU is present")
     v = sub.add_parser("verify", formatter_class=defaults,
-                       help="compare this run's metrics with the committed reference run and its seed spread")
+                       help="walk this run's stages against the committed reference, then its metrics against the "
+                            "reference's seed spread")
     v.add_argument("--metrics", default="reports/metrics.json", help="this run's metrics")
-    v.add_argument("--reference", default="HEAD", help="the git revision of the reference run")
-    v.add_argument("--seeds", default="reports/reference/seeds.json",
-                   help="the reference run's seed study, at that revision")
+    v.add_argument("--params", default="params.yaml", help="this run's params")
+    v.add_argument("--reference-dir", help="the committed reference (default: reports/reference/verify, or "
+                                           "reports/reference/imagenette/verify for the imagenette preset)")
+    v.add_argument("--environment", action="store_true",
+                   help="before any run: only the replays on the committed inputs (can this environment reproduce?)")
+    v.add_argument("--write-reference", metavar="DIR", help="write this finished run's reference to DIR instead")
     d = sub.add_parser("data", help="lay out a downloaded dataset for a preset")
     dsub = d.add_subparsers(dest="dataset", required=True)
     i = dsub.add_parser("imagenette", formatter_class=defaults,
@@ -152,6 +156,12 @@ def parser():
 def main(argv=None):
     args = parser().parse_args(argv)
     try:
+        if args.command == "verify" and args.write_reference:
+            from .reference import write_reference
+
+            write_reference(args.write_reference, args.params)
+            print(f"wrote the reference of this run to {args.write_reference}")
+            return 0
         if args.command == "verify":
             from .verify import verify_command
 

@@ -178,7 +178,7 @@ def _fit(cfg, width, weights, rank, world, device, out, ckpt, live_dir, train_np
             return
     torch.manual_seed(cfg["seed"])  # same initial weights on every rank
     np.random.seed(cfg["seed"])  # its state goes into checkpoints: the same bytes on every run
-    model, opt = _build(cfg, width, device, world)
+    model, opt = build_model(cfg, width, device, world)
     amp = autocast_dtype(cfg["precision"], device)
     class_weights = torch.tensor(np.asarray(weights), dtype=torch.float32, device=device)
     bins = torch.from_numpy(ab_bins()).to(device)
@@ -247,7 +247,8 @@ def _fit(cfg, width, weights, rank, world, device, out, ckpt, live_dir, train_np
         _check_replicas(model, rank, say)
 
 
-def _build(cfg, width, device, world):
+def build_model(cfg, width, device, world=1):
+    """The network (channels_last, DDP- and compile-wrapped where asked) and its optimizer."""
     # channels_last on every device: cuDNN's tensor-core kernels want it, and oneDNN's CPU
     # convolutions run 14 % faster with it on the CPU demo (bench/train_throughput.py)
     model = ColorizationNet(width, head=cfg["loss"]).to(device).to(memory_format=torch.channels_last)

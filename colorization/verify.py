@@ -60,41 +60,69 @@ def table(rows) -> str:
     return "\n".join(lines)
 
 
-def git_show(rev: str, path: str) -> str:
-    """A file as committed at ``rev`` (run from the repository's root)."""
-    import subprocess
-
-    proc = subprocess.run(["git", "show", f"{rev}:{path}"], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise FileNotFoundError(f"{path} at {rev}: {proc.stderr.strip() or 'not in git'}")
-    return proc.stdout
-
-
 def verify_command(args) -> int:
-    """`python -m colorization verify`: the table on stdout; 0 when every metric is within."""
+    """`python -m colorization verify`: the artefacts' bytes against dvc.lock, the environment
+    beside the reference's, the stage walk, then the metric table; 0 only when all pass.
+    With ``--environment``: only the replays that need no pipeline output."""
     import json
     from pathlib import Path
 
+    import yaml
+
+    from . import integrity, provenance, reference, stagewalk
+
+    params = yaml.safe_load(Path(args.params).read_text())
+    folder = Path(args.reference_dir) if args.reference_dir else reference.reference_dir(params)
     try:
-        run = json.loads(Path(args.metrics).read_text())
-        ref = json.loads(git_show(args.reference, "reports/metrics.json"))
-        ref_ci = json.loads(git_show(args.reference, "reports/metrics_ci.json"))
-    except (FileNotFoundError, json.JSONDecodeError) as e:
-        raise SystemExit(f"verify: {e}") from None
-    try:
-        seeds = json.loads(git_show(args.reference, args.seeds))
-    except FileNotFoundError:
-        seeds = None
-        print(f"note: no seed study at {args.reference}:{args.seeds}; ours is judged by the widened val-image "
-              "interval too")
-    rows = verify(run, ref, ref_ci, seeds)
-    print(f"{args.metrics} against the reference run ({args.reference}:reports/metrics.json, seed study "
-          f"{args.seeds if seeds else 'absent'}):\n")
-    print(table(rows))
-    outside = [r[0] for r in rows if not r[-1]]
-    print()
-    if outside:
-        print(f"{len(outside)} of {len(rows)} metrics outside the reference's band: {', '.join(outside)}")
+        ref_sig, ref = reference.load_reference(folder)
+    except FileNotFoundError as e:
+        raise SystemExit(f"verify: no committed reference at {folder} ({e.filename}); `make reference` writes one "
+                         "from a finished run") from None
+    env_file = Path("reports/environment.json")
+    run_env = json.loads(env_file.read_text()) if env_file.is_file() and not args.environment else \
+        provenance.environment()
+    print(f"Environment (reference {folder}, this {'run' if env_file.is_file() else 'machine'}):\n")
+    print(provenance.table(provenance.compare(ref_sig["environment"], run_env)) + "\n")
+    checks = stagewalk.params_checks(params, ref_sig["params"])
+    if args.environment:
+        checks += reference.environment_walk(ref_sig, ref, params)
+        return _conclude(checks, [], "this environment can reproduce the reference")
+    bad = integrity.check(reference.artefacts(), "dvc.lock")
+    if bad:
+        for path, want, got in bad:
+            print(f"verify: {path} is not the bytes dvc.lock records ({want[:12]} recorded, "
+                  f"{got[:12] if got else 'missing'} on disk): {integrity.recovery(path)}")
+        print("\nverify: nothing compared; a run whose artefacts changed after it ended proves nothing")
         return 1
-    print(f"all {len(rows)} metrics within the reference's band: this run reproduces it")
+    print(f"Artefacts: {len(reference.artefacts())} read, each the bytes dvc.lock records.\n")
+    checks += reference.environment_walk(ref_sig, ref, params)
+    checks += reference.stage_walk(ref_sig, ref, params)
+    seeds_path = folder.parent / "seeds.json"
+    seeds = json.loads(seeds_path.read_text()) if seeds_path.is_file() else None
+    rows = verify(json.loads(Path(args.metrics).read_text()), ref_sig["metrics"], ref_sig["metrics_ci"], seeds)
+    return _conclude(checks, rows, "this run reproduces the reference")
+
+
+def _conclude(checks, rows, success) -> int:
+    from .stagewalk import first_divergence
+    from .stagewalk import table as walk_table
+
+    print("Stage walk, in pipeline order:\n")
+    print(walk_table(checks) + "\n")
+    if rows:
+        print("Headline metrics against the reference's seed spread:\n")
+        print(table(rows) + "\n")
+    first = first_divergence(checks)
+    outside = [r[0] for r in rows if not r[-1]]
+    if first:
+        n = sum(c.verdict == "DIVERGES" for c in checks)
+        print(f"DIVERGES: first at stage '{first}' ({n} check(s) diverge in all)"
+              + (f"; {len(outside)} metric(s) outside their band: {', '.join(outside)}" if outside else ""))
+        return 1
+    if outside:
+        print(f"every stage within tolerance, but {len(outside)} of {len(rows)} metrics outside the reference's "
+              f"band: {', '.join(outside)}")
+        return 1
+    print(f"every stage within tolerance{f' and all {len(rows)} metrics within their band' if rows else ''}: "
+          f"{success}")
     return 0

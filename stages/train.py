@@ -11,13 +11,18 @@ holds the PID of the one running). Multi-GPU / multi-node: launch with
 `torchrun --nproc_per_node=N -m stages.train`.
 """
 
+import os
+
 import pandas as pd
 
-from colorization.training import run_training
-from stages.common import load_params, run, say
+from colorization.devices import pick_device
+from colorization.provenance import environment
+from colorization.training import autocast_dtype, run_training
+from stages.common import load_params, run, say, write_json
 from stages.params import model, runtime, train
 
 OUT, CKPT, LOCK, LIVE = "models/colorizer.pt", "models/checkpoints/last.pt", "models/train.lock", "dvclive"
+ENV = "reports/environment.json"  # what decided the weights' bytes besides code, params and data
 TRAIN, VAL, PRIOR = "data/resized/train.npy", "data/resized/val.npy", "data/prior.csv"
 
 
@@ -27,6 +32,11 @@ def main():
     train.check_fits(cfg, width, p["runtime"]["device"], TRAIN)
     weights = pd.read_csv(PRIOR)["weight"].to_numpy()
     run_training(cfg, width, weights, OUT, CKPT, LIVE, TRAIN, VAL, p["runtime"]["device"], lock=LOCK, say=say)
+    if int(os.environ.get("RANK", 0)) != 0:  # under torchrun: rank 0 records it
+        return
+    device = pick_device(p["runtime"]["device"])
+    precision = "bf16" if autocast_dtype(cfg["precision"], device) is not None else "fp32"
+    write_json(ENV, environment(device, precision))
 
 
 if __name__ == "__main__":
