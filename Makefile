@@ -10,7 +10,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONDONTWRITEBYTECODE :=
 WORDNET_STAMP := $(VENV)/.wordnet
 
-.PHONY: setup wordnet params check repro test test-fast lint bench gpu-check ablation seeds probe verify figures \
+.PHONY: setup wordnet params check repro test test-fast lint bench gpu-check ablation seeds probe verify verify-env fsck figures \
         reference study-serve clean-venv
 
 setup: $(VENV)/.installed wordnet
@@ -43,9 +43,17 @@ params: $(VENV)/.installed
 check: $(VENV)/.installed
 	$(BIN)/python -m stages.params check
 
+# A dvc.lock cut off by an interrupted write is refused before DVC starts (with the way back);
+# a whole one is kept after the run (.dvc/tmp/dvc.lock.good).
 repro: setup check
+	$(BIN)/python -m colorization fsck --lock-only
 	$(BIN)/dvc repro
+	$(BIN)/python -m colorization fsck --keep-lock
 	$(BIN)/dvc metrics show reports/metrics.json
+
+# Every artefact in the workspace and every object in DVC's cache against its hash.
+fsck: $(VENV)/.installed
+	$(BIN)/python -m colorization fsck
 
 # One worker per core, at most 4, each test file on one worker (its module fixtures made once).
 PYTEST_PARALLEL = -n auto --maxprocesses=4 --dist loadfile
@@ -81,16 +89,24 @@ probe: setup check
 	$(BIN)/dvc repro probe/dvc.yaml
 	@cat reports/probe.md
 
-# This run's reports/metrics.json against the committed reference run and its seed spread.
+# This run, stage by stage, against the committed reference (reports/reference/verify/), then
+# its metrics against the reference's seed spread. verify-env: before any run, whether this
+# environment reproduces the reference's computations on the committed inputs.
 verify: $(VENV)/.installed
 	$(BIN)/python -m colorization verify
+
+verify-env: $(VENV)/.installed
+	$(BIN)/python -m colorization verify --environment
 
 # Figures and tables again from the artefacts (after `dvc pull`: no training).
 figures: setup
 	$(BIN)/dvc repro -f -s figures
 
-# The optional pipelines' results as the committed reference (reports/reference/).
-reference:
+# This finished run as the committed reference: its stage signatures and replay inputs
+# (reports/reference/verify/, or .../imagenette/verify/ for that preset), and the optional
+# pipelines' results (reports/reference/).
+reference: $(VENV)/.installed
+	$(BIN)/python -m colorization verify --write-reference
 	mkdir -p reports/reference
 	for f in ablation.md seeds.json seeds.md probe.json probe_ci.json probe.md; do \
 	  [ ! -f reports/$$f ] || cp reports/$$f reports/reference/$$f; done

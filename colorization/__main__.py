@@ -138,7 +138,13 @@ def parser():
                                            "reports/reference/imagenette/verify for the imagenette preset)")
     v.add_argument("--environment", action="store_true",
                    help="before any run: only the replays on the committed inputs (can this environment reproduce?)")
-    v.add_argument("--write-reference", metavar="DIR", help="write this finished run's reference to DIR instead")
+    v.add_argument("--write-reference", metavar="DIR", nargs="?", const="",
+                   help="write this finished run's stage signatures and replay inputs as the reference (to DIR, or "
+                        "where verify looks for this data source's)")
+    f = sub.add_parser("fsck", help="hash the workspace's artefacts and DVC's cache; name each corrupt file and how "
+                                    "to recover it")
+    f.add_argument("--lock-only", action="store_true", help="only check that dvc.lock is whole (before `dvc repro`)")
+    f.add_argument("--keep-lock", action="store_true", help="keep a copy of a whole dvc.lock (after `dvc repro`)")
     d = sub.add_parser("data", help="lay out a downloaded dataset for a preset")
     dsub = d.add_subparsers(dest="dataset", required=True)
     i = dsub.add_parser("imagenette", formatter_class=defaults,
@@ -153,19 +159,38 @@ def parser():
     return root
 
 
+def fsck_command(args) -> int:
+    from .fsck import fsck, guard_lock, keep_good_lock
+
+    if args.keep_lock:
+        keep_good_lock()
+        return 0
+    refusal = guard_lock()
+    if refusal or args.lock_only:
+        if refusal:
+            print(refusal, file=sys.stderr)
+        return 1 if refusal else 0
+    problems = fsck()
+    for line in problems:
+        print(line)
+    print(f"fsck: {len(problems)} problem(s)" if problems else "fsck: every artefact and cache object is intact")
+    return 1 if problems else 0
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
     try:
-        if args.command == "verify" and args.write_reference:
+        if args.command == "verify" and args.write_reference is not None:
             from .reference import write_reference
 
-            write_reference(args.write_reference, args.params)
-            print(f"wrote the reference of this run to {args.write_reference}")
+            print(f"wrote the reference of this run to {write_reference(args.write_reference, args.params)}")
             return 0
         if args.command == "verify":
             from .verify import verify_command
 
             return verify_command(args)
+        if args.command == "fsck":
+            return fsck_command(args)
         if args.command == "data":
             from .datasets import imagenette_command
 

@@ -59,14 +59,17 @@ def stage_walk(ref_sig, ref, params) -> list:
 
     expected = json.loads(json.dumps(ref_sig["stages"]))
     expected["train"]["decoded_by_run"] = ref["decoded_by_run"].numpy()
-    return stage_checks(S.output_signatures(".", params, ref), expected)
+    expected["train"]["batches"] = ref["train_batches"].numpy()
+    return stage_checks(S.output_signatures(".", params, ref), expected, ref_sig.get("seed_spread") or {})
 
 
-def write_reference(folder, params_path="params.yaml") -> None:
-    """The reference of the finished run in this workspace."""
+def write_reference(folder=None, params_path="params.yaml") -> Path:
+    """The reference of the finished run in this workspace, in ``folder`` (default: where
+    verify looks for this data source's)."""
     from .provenance import environment
 
     params = yaml.safe_load(Path(params_path).read_text())
+    folder = Path(folder) if folder else reference_dir(params)
     t, m = params["train"], params["model"]
     resized = Path(S.PATHS["resized"])
     val = np.load(resized / "val.npy", mmap_mode="r")
@@ -87,12 +90,14 @@ def write_reference(folder, params_path="params.yaml") -> None:
            "stages": S.output_signatures(".", params, ref),
            "metrics": json.loads(Path("reports/metrics.json").read_text()),
            "metrics_ci": json.loads(Path("reports/metrics_ci.json").read_text())}
+    sig["seed_spread"] = S.seed_spread(".", params, ref, sig["stages"])
     ref["decoded_by_run"] = torch.from_numpy(sig["stages"]["train"].pop("decoded_by_run"))
-    folder = Path(folder)
+    sig["stages"]["train"].pop("batches")  # the same as ref["train_batches"]
     folder.mkdir(parents=True, exist_ok=True)
     save_torch(ref, folder / "reference.pt")
     with atomic_path(folder / "signatures.json") as tmp:
         tmp.write_text(json.dumps(sig, default=_plain, separators=(",", ":")) + "\n")
+    return folder
 
 
 def _plain(x):

@@ -19,6 +19,7 @@ import pandas as pd
 import torch
 
 REPLAY_STEPS = 4  # colourizer steps replayed from the committed initial weights
+UPDATE_SAMPLE = 2048  # coordinates of Adam's moments that are compared
 CLASSIFIER_STEPS = 3
 VAL_BATCH = 16  # val images decoded by the committed colourizer
 LAB_IMAGES = 4  # of them, whose Lab values are committed
@@ -52,9 +53,11 @@ def colorizer_init(cfg, width, device="cpu"):
     return model
 
 
-def replay_training(init_state, batches, weights, cfg, width, device="cpu") -> list:
-    """Losses of the first steps of training from ``init_state`` on ``batches`` (K, B, 3, c, c)
-    uint8, with the train stage's own step, optimizer and learning rate."""
+def replay_training(init_state, batches, weights, cfg, width, device="cpu") -> dict:
+    """The first steps of training from ``init_state`` on ``batches`` (K, B, 3, c, c) uint8,
+    with the train stage's own step, optimizer and learning rate: each step's loss, and the
+    optimizer's moments after the first step at UPDATE_SAMPLE evenly spaced coordinates (the
+    loss alone hardly moves in a few steps when only the optimizer differs)."""
     from .bins import ab_bins
     from .training import lr_at, make_optimizer, set_lr, train_step
 
@@ -65,11 +68,23 @@ def replay_training(init_state, batches, weights, cfg, width, device="cpu") -> l
     opt = make_optimizer([p for p in model.parameters() if p.requires_grad], cfg, device)
     bins = torch.from_numpy(ab_bins()).to(device)
     w = torch.tensor(np.asarray(weights), dtype=torch.float32, device=device)
-    losses = []
+    params = [p for p in model.parameters() if p.requires_grad]
+    at = np.linspace(0, sum(p.numel() for p in params) - 1, UPDATE_SAMPLE).astype(np.int64)
+
+    def sample(key):
+        return torch.cat([opt.state[p][key].detach().flatten() for p in params])[at].cpu().double().numpy().tolist()
+
+    losses, moments = [], {}
     for it, batch in enumerate(batches):
         set_lr(opt, lr_at(it, cfg))
         losses.append(float(train_step(model, opt, torch.as_tensor(batch), bins, w, cfg, device)))
-    return losses
+        if it == 0:
+            # Adam's moments after the first step (betas, weight decay, the gradient), not
+            # later: pixels whose ab lies halfway between bins tie in the soft-encoding's top-k,
+            # which rounding breaks either way, so even the first gradient differs by ~6 % (L2)
+            # between honest reruns, and Adam turns that into other weights from step 2 on
+            moments = {"exp_avg": sample("exp_avg"), "exp_avg_sq": sample("exp_avg_sq")}
+    return {"losses": losses, **moments}
 
 
 def loader_batches(train_npy, cfg, steps=REPLAY_STEPS) -> np.ndarray:
@@ -143,8 +158,9 @@ def half(state: dict) -> dict:
 def output_signatures(ws, params: dict, ref: dict | None = None) -> dict:
     """Every stage's signature from the artefacts in workspace ``ws`` (a finished run). With the
     reference's committed inputs ``ref``, the train replay starts from its initial weights, and
-    ``train.decoded_by_run`` (an array, kept in reference.pt, not in the JSON) is this run's
-    colourizer decoding the committed val batch."""
+    ``train.decoded_by_run`` is this run's colourizer decoding the committed val batch; it and
+    ``train.batches`` (the loader's first batches) are arrays, kept in reference.pt, not in the
+    JSON."""
     ws = Path(ws)
     p = {k: ws / v for k, v in PATHS.items()}
     sig = {}
@@ -160,7 +176,7 @@ def output_signatures(ws, params: dict, ref: dict | None = None) -> dict:
     batches = loader_batches(p["resized"] / "train.npy", cfg)
     sig["train"] = {"replay": replay_training(ref["init"] if ref else colorizer_init(cfg, width).state_dict(),
                                               batches, prior["weight"].to_numpy(), cfg, width),
-                    "loss_curve": _loss_curve(p["loss"])}
+                    "loss_curve": _loss_curve(p["loss"]), "batches": batches}
     colorizer = torch.load(p["colorizer"], map_location="cpu", weights_only=True)
     if ref:
         sig["train"]["decoded_by_run"] = decode(colorizer, ref["val_batch"], params["colorize"]["T"])
@@ -229,3 +245,46 @@ def _figures(ws) -> dict:
     table = (Path(ws) / "reports" / "table2.md").read_text()
     cited = all(f"{100 * metrics[v][k]:.1f}" in table for v in ("gt", "grey", "ours") for k in ("top1", "auc_rebal"))
     return {"sizes": sizes, "table2_states_the_metrics": cited}
+
+
+# ---------------------------------------------------------------- the reference's seed spread for the loose checks
+
+def seed_spread(ws, params, ref, main) -> dict:
+    """For each check on what a whole training produced, the largest difference between the
+    reference's main run and another training seed of it (``make seeds``: models/seeds/), in
+    that check's own measure; {} when no other seed's model is there. Another instruction set
+    makes training part ways slowly, from rounding, where another seed differs from the first
+    step: so the seed spread bounds what an honest rerun can show."""
+    from .classifier import load_scorer
+    from .evaluation import TOP_K, gt_bin_counts, image_hits, image_pieces, per_image_auc
+    from .inference import colorize_set, load_colorizer
+    from .metrics import topk_classes
+
+    ws = Path(ws)
+    others = [f for f in sorted((ws / "models" / "seeds").glob("seed_*"))
+              if f.name != f"seed_{params['train']['seed']}" and (f / "model.pt").is_file()]
+    if not others:
+        return {}
+    col = ws / PATHS["colorized"]
+    gt, T = np.load(col / "gt.npy"), params["colorize"]["T"]
+    labels = pd.read_csv(col / "images.csv")["label"].to_numpy()
+    prior, eq = pd.read_csv(ws / PATHS["prior"])["p"].to_numpy(), gt_bin_counts(gt)
+    per_image = pd.read_csv(ws / PATHS["per_image"])
+    scores_of, column, _ = load_scorer("trained", pd.read_csv(ws / PATHS["synsets"]).wnid, labels, "cpu",
+                                       trained=ws / PATHS["classifier"])
+    spread = {k: [] for k in ("final_loss", "decoded_by_run", "ours_stats", "per_image_auc_ours", "agreement")}
+    for folder in others:
+        state = torch.load(folder / "model.pt", map_location="cpu", weights_only=True)
+        loss = _loss_curve(folder / "log" / "plots" / "metrics" / "train" / "loss.tsv")[-1][1]
+        spread["final_loss"].append(abs(loss - main["train"]["loss_curve"][-1][1]) / main["train"]["loss_curve"][-1][1])
+        spread["decoded_by_run"].append(float(np.abs(decode(state, ref["val_batch"], T).astype(float)
+                                                     - main["train"]["decoded_by_run"]).mean()))
+        ours = colorize_set(load_colorizer(folder / "model.pt"), gt, T, "cpu")
+        spread["ours_stats"].append(float(np.abs(image_stats(ours) - np.asarray(main["colorize"]["ours"])).mean()))
+        pieces = image_pieces(ours, gt, prior, eq)
+        spread["per_image_auc_ours"].append(max(float(np.nanmean(np.abs(per_image_auc(*pieces[k])
+                                                                         - per_image[f"{k}_ours"])))
+                                                for k in ("auc", "auc_rebal")))
+        hits = image_hits(topk_classes(scores_of(ours), TOP_K), column, column >= 0)["top5"]
+        spread["agreement"].append(float((hits == per_image["top5_ours"].to_numpy()).mean()))
+    return {k: (min(v) if k == "agreement" else max(v)) for k, v in spread.items()} | {"n_seeds": len(others) + 1}

@@ -316,3 +316,15 @@ def test_the_optional_pipelines_outputs_are_neither_committed_nor_left_untracked
     assert not tracked, f"committed outputs of optional pipelines: {tracked}"
     ignored = subprocess.run(["git", "check-ignore", *outputs], cwd=ROOT, capture_output=True, text=True).stdout.split()
     assert sorted(ignored) == sorted(outputs)
+    # nor their lock files, which would record another machine's hashes (and, stale, make a
+    # fresh clone's `dvc status` call the stages modified and a reader's `dvc pull` fail)
+    locks = [f"{name}/dvc.lock" for name in ("ablation", "seeds", "probe")]
+    assert all((ROOT / lock).parent.joinpath("dvc.yaml").is_file() for lock in locks)
+    tracked = subprocess.run(["git", "ls-files", *locks], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    assert not tracked, f"committed lock files of optional pipelines: {tracked}"
+
+
+def test_each_stage_says_which_of_the_pipeline_it_is_in_dvc_yaml_order():
+    from stages.common import PIPELINE
+
+    assert list(PIPELINE) == [n for n in stages() if ":" not in n]
