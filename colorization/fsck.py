@@ -44,25 +44,40 @@ def fsck(lock="dvc.lock", cache=CACHE) -> list:
 
 
 def lock_problem(lock="dvc.lock", pipeline="dvc.yaml") -> str | None:
-    """Why ``lock`` cannot be what a finished DVC write left (unparsable, or a stage cut off
-    before the outputs dvc.yaml declares), or None."""
+    """Why ``lock`` cannot be what a finished DVC write left, or None. DVC writes the whole file
+    at once, so an interrupted write leaves a prefix of it: it may not parse; an entry may lack
+    its hash; the text may stop short of its last line; or the last stage may stop before the
+    kinds of entries (deps, outs) that dvc.yaml declares for it. A lock that is merely older
+    than dvc.yaml (a newly declared output) is none of these: DVC re-runs that stage."""
     lock = Path(lock)
     if not lock.is_file():
         return None
+    text = lock.read_text(errors="replace")
     try:
-        data = yaml.safe_load(lock.read_text())
+        data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         return f"it does not parse ({'line ' + str(mark.line + 1) if mark else 'YAML error'})"
     if not isinstance(data, dict) or not isinstance(data.get("stages", {}), dict):
         return "it holds no stages table"
+    if text and not text.endswith("\n"):
+        return "it stops in the middle of a line"
+    stages = data.get("stages") or {}
+    for name, entry in stages.items():
+        if not isinstance(entry, dict) or "cmd" not in entry:
+            return f"stage '{name}' has no command"
+        for kind in ("deps", "outs"):
+            for item in entry.get(kind) or []:
+                if not isinstance(item, dict) or "path" not in item or not (item.get("md5") or item.get("hash")):
+                    return f"an entry of stage '{name}' has no hash"
     declared = (yaml.safe_load(Path(pipeline).read_text()) or {}).get("stages", {}) if Path(pipeline).is_file() else {}
-    for name, entry in (data.get("stages") or {}).items():
-        outs = [next(iter(o)) if isinstance(o, dict) else o for kind in ("outs", "metrics", "plots")
-                for o in (declared.get(name, {}).get(kind) or [])]
-        have = {o.get("path") for o in (entry or {}).get("outs") or [] if isinstance(o, dict) and o.get("md5")}
-        if not isinstance(entry, dict) or "cmd" not in entry or any(o not in have for o in outs if "$" not in o):
-            return f"stage '{name}' is cut off (an output dvc.yaml declares has no hash)"
+    if stages:
+        last = list(stages)[-1]
+        wants = {"deps": bool(declared.get(last, {}).get("deps")),
+                 "outs": any(declared.get(last, {}).get(k) for k in ("outs", "metrics", "plots"))}
+        missing = [k for k, want in wants.items() if want and not stages[last].get(k)]
+        if missing:
+            return f"its last stage '{last}' stops before its {' and '.join(missing)}"
     return None
 
 
