@@ -1,5 +1,6 @@
 """Writing a file so that it is either all there or not there at all."""
 
+import errno
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,13 +21,22 @@ def atomic_path(path):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_name(path)
-    tmp.unlink(missing_ok=True)
+    _remove(tmp)
     try:
         yield tmp
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
+        _remove(tmp)
+
+
+def _remove(tmp: Path):
+    """Remove a temporary file if it is there; in a read-only folder none can be (and unlink
+    itself fails with EROFS), so the error that matters is the one that stopped the write."""
+    try:
         tmp.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def sweep_temporaries(folder) -> list:
@@ -44,4 +54,13 @@ def save_torch(obj, path):
     import torch
 
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        torch.save(obj, f)
+        try:
+            torch.save(obj, f)
+        except RuntimeError as e:  # torch reports a full disk as its zip writer's failure
+            if any(m in str(e) for m in TORCH_WRITE_FAILURES):
+                raise OSError(errno.ENOSPC, "No space left on device", str(path)) from None
+            raise
+
+
+# How torch's zip writer words a write that the disk refused (ENOSPC inside torch.save).
+TORCH_WRITE_FAILURES = ("unexpected pos", "file write failed", "PytorchStreamWriter failed writing")

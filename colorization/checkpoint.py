@@ -19,6 +19,12 @@ WEIGHT_CODE = ("bins", "checkpoint", "data", "devices", "grid", "lab", "loss", "
 NOT_WEIGHT_CODE = ("atomic", "decode", "errors", "inference", "lock", "progress", "shapes")  # the last four: previews
 
 
+def unwrap(model):
+    """The module inside a DistributedDataParallel or torch.compile wrapper (or the model itself)."""
+    model = model.module if hasattr(model, "module") else model
+    return getattr(model, "_orig_mod", model)
+
+
 def fingerprint(*parts) -> str:
     """A short hash of everything that defines a run."""
     h = hashlib.sha256()
@@ -48,8 +54,6 @@ def weight_code_digest() -> str:
 
 def save_checkpoint(path, model, optimizer, iteration, run_id, schedule):
     """Atomically write model, optimizer and RNG states at ``iteration`` (done steps)."""
-    from .training import unwrap
-
     state = {
         "iteration": iteration, "run_id": run_id, "schedule": schedule,
         "model": unwrap(model).state_dict(), "optimizer": optimizer.state_dict(),
@@ -80,8 +84,6 @@ def resumable(path, run_id, iterations, schedule_of) -> tuple:
 
 def load_checkpoint(path, model, optimizer, device="cpu") -> int:
     """Restore a checkpoint that ``resumable`` accepted; returns its iteration."""
-    from .training import unwrap
-
     state = torch.load(path, map_location=device, weights_only=True)
     unwrap(model).load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])

@@ -41,12 +41,6 @@ def normalise_participant(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cc").strip()
 
 
-def choose_images(n_available: int, n_images: int, seed: int) -> np.ndarray:
-    """The study's images: a seeded sample of val rows (all of them if fewer), in row order."""
-    rng = np.random.default_rng(seed)
-    return np.sort(rng.choice(n_available, size=min(n_images, n_available), replace=False))
-
-
 def split_images(n_available: int, n_scored: int, n_practice: int, n_vigilance: int, seed: int) -> dict:
     """Distinct val rows for the scored, practice and vigilance trials (a photo seen in one
     kind of trial is never seen in another); scored first, so a small val set still fills them."""

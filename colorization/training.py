@@ -24,7 +24,7 @@ import torch
 from .atomic import atomic_path, save_torch
 from .bins import ab_bins
 from .checkpoint import (content_digest, fingerprint, load_checkpoint, resumable, save_checkpoint, saved_run,
-                         weight_code_digest)
+                         unwrap, weight_code_digest)
 from .data import training_loader
 from .devices import setup_distributed, teardown_distributed
 from .lab import from_uint8
@@ -103,12 +103,6 @@ def schedule_digest(cfg, iterations: int) -> str:
     """A hash of the learning rates of steps [0, iterations): a checkpoint at step i may be
     resumed only by a run whose schedule agrees on every step it has already taken."""
     return fingerprint([lr_at(i, cfg) for i in range(iterations)])
-
-
-def unwrap(model):
-    """The module inside a DistributedDataParallel or torch.compile wrapper (or the model itself)."""
-    model = model.module if hasattr(model, "module") else model
-    return getattr(model, "_orig_mod", model)
 
 
 def memory_estimate(width: float, crop: int, batch: int, head="classification") -> int:

@@ -132,8 +132,16 @@ def run(main):
         say(f"[stage {PIPELINE.index(stage) + 1}/{len(PIPELINE)}] {stage}")
     t0 = time.perf_counter()
     try:
+        before = _snapshot(stage)
         main()
+        if os.environ.get(DURING_RUN_ENV):  # tests: an edit while the stage runs
+            import subprocess
+
+            subprocess.run(os.environ[DURING_RUN_ENV], shell=True, check=True)
+        _same_inputs(stage, before)
         say(f"{stage}: done in {time.perf_counter() - t0:.1f} s")
+    except ParamsError as e:
+        raise SystemExit(str(e)) from None
     except SourceError as e:
         raise SystemExit(f"{stage}: {e}") from None
     except BrokenEnvironment as e:
@@ -153,6 +161,40 @@ def run(main):
                 errno.EACCES: " (check the folder's permissions)",
                 errno.EROFS: " (the file system is read-only)"}.get(e.errno, "")
         raise SystemExit(f"{stage}: cannot use{where}: {e.strerror or e}{hint}") from None
+
+
+# Inputs DVC hashes before a stage starts and records after it ends, which can change in
+# between: params.yaml, the small files params name, and the study's responses folder (a
+# participant may post while study_analysis runs). A stage whose inputs changed while it ran
+# fails, so DVC never records a lock that describes other inputs than the ones it used.
+LIVE_INPUTS = {"study_analysis": ("data/study/responses",)}
+NAMED_FILES = (("data", "class_map"), ("prior", "file"), ("colorize", "zhang_weights"), ("evaluate", "vgg16_weights"))
+DURING_RUN_ENV = "COLORIZATION_DURING_RUN"
+
+
+def _snapshot(stage) -> dict:
+    from colorization.integrity import content_md5
+
+    params = Path(os.environ.get("COLORIZATION_PARAMS", ROOT / "params.yaml"))
+    paths = [params] + [Path(p) for p in LIVE_INPUTS.get(stage, ())]
+    try:
+        raw = checks.read_params_file(params)
+    except Exception:  # load_params reports a broken params file in its own words
+        raw = {}
+    for section, key in NAMED_FILES:
+        value = (raw.get(section) or {}).get(key) if isinstance(raw.get(section), dict) else None
+        if isinstance(value, str) and not is_unset(value) and Path(value).is_file():
+            paths.append(Path(value))
+    return {p: content_md5(p) if p.exists() else None for p in paths}
+
+
+def _same_inputs(stage, before):
+    from colorization.integrity import content_md5
+
+    for path, digest in before.items():
+        if (content_md5(path) if path.exists() else None) != digest:
+            raise SystemExit(f"{stage}: {path} changed while the stage ran, so its outputs may belong to either "
+                             "version and DVC records nothing; run `dvc repro` again")
 
 
 def _main_pipeline() -> bool:

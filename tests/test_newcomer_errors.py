@@ -122,3 +122,14 @@ def test_more_synsets_than_the_source_has_names_the_key(tmp_path, wordnet):
     proc = run_stage("synsets", tmp_path, check=False)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert "'synsets.count' is 33 but the folder source offers only 2 classes" in proc.stderr
+
+
+def test_a_params_error_is_an_ordinary_exception_that_a_stage_reports_in_one_line(micro_project):
+    from conftest import run_stage
+
+    assert issubclass(ParamsError, Exception) and not issubclass(ParamsError, SystemExit)
+    params = micro_project / "params.yaml"
+    params.write_text(params.read_text().replace("lam: 0.5", "lam: 2"))
+    proc = run_stage("prior", micro_project, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "params.yaml: 'prior.lam' is 2; expected a finite number in [0, 1]"

@@ -115,7 +115,7 @@ def main(argv=None):
         try:
             data.check_folder(params["data"])
         except ParamsError as e:
-            print(f"note: {str(e.code).removeprefix('params.yaml: ')}; get the data before `make repro`")
+            print(f"note: {str(e).removeprefix('params.yaml: ')}; get the data before `make repro`")
         return 0
     check_all(read_params_file(args.file))
     print(f"{args.file}: every section checked")
@@ -123,4 +123,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except ParamsError as e:  # one line, not a traceback
+        sys.exit(str(e))

@@ -10,7 +10,10 @@ import yaml
 UNSET = "none"  # a param that names a file holds this when no file is given (see ../../none)
 
 
-class ParamsError(SystemExit):
+class ParamsError(Exception):
+    """A wrong or missing params key; ``stages.common.run`` and ``python -m stages.params``
+    report it in one line."""
+
     def __init__(self, msg):
         super().__init__(f"params.yaml: {msg}")
 
