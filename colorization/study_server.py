@@ -31,6 +31,7 @@ from .study import (MAX_RESPONSE_BYTES, ResponseError, normalise_participant, re
 DEFAULT_PORT, DEFAULT_HOST = 8000, "127.0.0.1"
 DEFAULT_SITE, DEFAULT_RESPONSES = "reports/study", "data/study/responses"
 DRAIN_LIMIT = 16 << 20  # an oversized body up to this is read and dropped, a larger one cut off
+STALL_SECONDS = 15  # a connection silent this long, in its headers or its body, is closed
 REFUSED = ".refused-path"  # a name inside the study folder that is never created: a 404
 
 
@@ -94,8 +95,14 @@ class Study:
                 os.link(tmp, final)  # fails if the participant already has a file: never overwritten
             except FileExistsError:
                 return HTTPStatus.CONFLICT, f"participant {participant!r} already has a results file"
+        except OSError as e:  # a full or read-only disk: the participant keeps the answers and the download
+            return HTTPStatus.SERVICE_UNAVAILABLE, (f"the server could not store the answers ({e.strerror or e}); "
+                                                    "download them and send the file to the experimenter")
         finally:
-            tmp.unlink(missing_ok=True)
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
         _fsync_dir(self.responses)
         with self.lock:
             self.assigned.setdefault(participant, frame["method"].iloc[0])
@@ -112,6 +119,9 @@ def _fsync_dir(folder):
 
 class Handler(SimpleHTTPRequestHandler):
     study: Study  # set on the subclass that ``make_server`` builds
+    # Seconds a connection may stall (in its headers or body) before it is closed: a client that
+    # announces 1000 bytes and sends 10 must not hold a thread and a file descriptor for ever.
+    timeout = STALL_SECONDS
 
     def log_message(self, fmt, *args):  # one quiet line per request, no host lookups
         pass
@@ -169,11 +179,26 @@ class Handler(SimpleHTTPRequestHandler):
             return None
         if length < 0:
             return self._reply(HTTPStatus.BAD_REQUEST, "a negative Content-Length")
-        body = self.rfile.read(length)
-        if len(body) < length:
-            return  # the client went away mid-body: nothing is stored
+        body = bytearray()
+        try:
+            while len(body) < length:  # in pieces, so that a stall still tells how much came
+                chunk = self.rfile.read1(min(1 << 16, length - len(body)))
+                if not chunk:
+                    break
+                body += chunk
+        except TimeoutError:
+            pass
+        body = bytes(body)
+        if len(body) < length:  # stalled or gone mid-body: nothing is stored
+            self.close_connection = True
+            try:
+                return self._reply(HTTPStatus.BAD_REQUEST, f"the body stopped after {len(body)} of {length} bytes")
+            except OSError:
+                return None
         status, message = self.study.store(body)
         self._reply(status, message)
+        who = message.split("'")[1] if "'" in message else "-"
+        print(f"study serve: {int(status)} {status.phrase.lower()}: {who}", flush=True)
 
     def _reply(self, status, text, kind="text/plain; charset=utf-8"):
         data = text.encode()
@@ -212,6 +237,10 @@ def add_arguments(parser):
 def study_command(args) -> int:
     if not (Path(args.site) / "trials.js").is_file():
         raise SystemExit(f"study serve: no study page in {args.site}; run `dvc repro study` first")
+    try:
+        Path(args.responses).mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise SystemExit(f"study serve: cannot create the responses folder {args.responses}: {e.strerror}") from None
     try:
         server = make_server(args.site, args.responses, args.host, args.port)
     except OSError as e:

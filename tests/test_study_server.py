@@ -161,3 +161,70 @@ def test_a_server_killed_mid_post_leaves_no_partial_file(tmp_path):
     finally:
         proc.kill()
     assert not list(responses.glob("*.csv")) and not list(responses.glob("*half*"))
+
+
+def _half_sent(srv, announced=1000, sent=10):
+    s = socket.create_connection(srv.server_address[:2], timeout=30)
+    s.sendall(f"POST /responses HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: {announced}\r\n\r\n"
+              .encode() + b"x" * sent)
+    return s
+
+
+def test_a_stalled_body_is_answered_400_after_the_stall_limit(server, monkeypatch):
+    from colorization import study_server
+
+    srv, site, responses = server
+    monkeypatch.setattr(study_server.Handler, "timeout", 1)
+    s = _half_sent(srv)
+    t0 = time.time()
+    reply = s.recv(4096).decode()
+    assert reply.startswith("HTTP/1.0 400") and "stopped after 10 of 1000 bytes" in reply
+    assert time.time() - t0 < 10 and not list(responses.glob("*"))
+    s.close()
+
+
+def test_normal_participants_are_stored_while_hundreds_of_clients_stall(server, monkeypatch):
+    from colorization import study_server
+
+    srv, site, responses = server
+    monkeypatch.setattr(study_server.Handler, "timeout", 2)
+    stalled = [_half_sent(srv) for _ in range(200)]
+    try:
+        t0 = time.time()
+        assert post(srv, results_csv(site, "during-the-stall"))[0] == 201
+        assert time.time() - t0 < 10
+    finally:
+        for s in stalled:
+            s.close()
+    assert len(list(responses.glob("*.csv"))) == 1
+
+
+def test_a_post_that_cannot_be_stored_is_503_and_the_server_keeps_serving(server, monkeypatch):
+    import errno
+
+    from colorization import study_server
+
+    srv, site, responses = server
+    real_open = open
+
+    def full(path, mode="r", *a, **k):
+        if "w" in mode and ".upload-" in str(path):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real_open(path, mode, *a, **k)
+
+    monkeypatch.setattr(study_server, "open", full, raising=False)
+    status, body = post(srv, results_csv(site, "disk-full"))
+    assert status == 503 and b"No space left on device" in body and b"download" in body
+    monkeypatch.undo()
+    assert post(srv, results_csv(site, "after-the-disk-was-freed"))[0] == 201
+    assert not [p for p in responses.iterdir() if p.name.startswith(".upload-")]
+
+
+def test_a_responses_folder_that_cannot_be_made_is_named_as_such(tmp_path):
+    site = make_site(tmp_path / "study")
+    (tmp_path / "file").write_text("not a folder")
+    proc = subprocess.run([sys.executable, "-m", "colorization", "study", "serve", "--site", str(site), "--port", "0",
+                           "--responses", str(tmp_path / "file" / "responses")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 1 and "cannot create the responses folder" in proc.stderr
+    assert "cannot listen" not in proc.stderr
