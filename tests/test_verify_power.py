@@ -75,9 +75,10 @@ def _verify(repo, ref, **env):
 
 
 def _env_for(**extra):
+    """test_pipeline's environment (one thread), with ``extra`` taking precedence."""
     from test_pipeline import _env
 
-    return _env(**extra)
+    return {**_env(), **extra}
 
 
 def test_the_clean_run_reproduces_its_own_reference(clean):
@@ -105,9 +106,13 @@ def test_an_honest_rerun_passes(clean, tmp_path, env):
     """Every stage again from scratch, on another instruction set or thread count: other
     rounding, the same method, so verify must pass."""
     repo = _copy(clean[0], tmp_path / "repo")
-    _run(DVC + ["repro", "-f"], repo, **env)
+    proc = subprocess.run(DVC + ["repro", "-f"], cwd=repo, env=_env_for(**env), capture_output=True, text=True,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     code, first, out = _verify(repo, clean[1], **env)
     assert code == 0, out[-4000:]
+    threads = env.get("OMP_NUM_THREADS", "1")
+    assert re.search(rf"^threads\s+1\s+{threads}\s", out, re.M), "the rerun did not use the thread count it names"
 
 
 def test_the_environment_check_needs_no_run_and_catches_a_conversion_bug(clean, tmp_path):
