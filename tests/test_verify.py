@@ -46,3 +46,30 @@ def test_an_honest_run_on_another_instruction_set_is_within(reference):
     assert other["ours"]["top1"] != ref["ours"]["top1"]  # really another run
     rows = verify(other, ref, ci, seeds)
     assert all(r[-1] for r in rows), table(rows)
+
+
+def test_the_committed_reference_replays_in_this_environment_before_any_run(tmp_path):
+    """`make verify-env` on a bare copy of the project (no pipeline outputs): the replays on the
+    committed inputs reproduce the reference's within tolerance, and say so."""
+    import shutil
+    import subprocess
+    import sys
+
+    bare = tmp_path / "bare"
+    shutil.copytree(ROOT, bare, ignore=shutil.ignore_patterns(".git", ".venv", "data", "models", "dvclive", "tests",
+                                                             "__pycache__"))
+    proc = subprocess.run([sys.executable, "-m", "colorization", "verify", "--environment"], cwd=bare,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "this environment can reproduce the reference" in proc.stdout
+    assert "committed colourizer decodes the committed batch" in proc.stdout
+    assert "Adam's first moment after step 1" in proc.stdout
+
+
+def test_a_walk_names_the_first_stage_that_diverges():
+    from colorization.stagewalk import Check, first_divergence
+
+    checks = [Check("evaluate", "x", "DIVERGES"), Check("prior", "p", "within tolerance"),
+              Check("train", "t", "DIVERGES"), Check("colour conversion", "c", "same")]
+    assert first_divergence(checks) == "train"
+    assert first_divergence([c for c in checks if c.verdict != "DIVERGES"]) is None
