@@ -138,3 +138,21 @@ def test_a_corrupt_artefact_is_named_before_anything_is_compared(clean, tmp_path
     code, first, out = _verify(repo, clean[1])
     assert code == 1 and "models/colorizer.pt is not the bytes dvc.lock records" in out and "dvc checkout" in out
     assert "reproduces" not in out
+
+
+def test_a_stage_refuses_an_input_that_rotted_after_the_stage_that_made_it(clean, tmp_path):
+    """Bit rot with the mtime put back: DVC calls the pipeline up to date, and a stage that runs
+    anyway (forced, or for another reason) must not use the rotten bytes."""
+    import os
+
+    repo = _copy(clean[0], tmp_path / "repo")
+    prior = repo / "data" / "prior.csv"
+    st = prior.stat()
+    text = prior.read_text()
+    prior.write_text(text.replace("0.", "1.", 1))
+    os.utime(prior, ns=(st.st_atime_ns, st.st_mtime_ns))
+    proc = subprocess.run(DVC + ["repro", "-f", "-s", "train"], cwd=repo, env=_env_for(), capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode != 0
+    assert "train: data/prior.csv is not the bytes dvc.lock records for it" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
