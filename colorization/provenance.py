@@ -40,8 +40,9 @@ def _cpu_model() -> str:
 def _git_commit() -> str | None:
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                               text=True, timeout=30)
+        # only the code counts as modified: a run itself rewrites dvc.lock and the reports
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "colorization", "stages",
+                                "dvc.yaml"], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return None
     if head.returncode != 0:
