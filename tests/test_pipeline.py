@@ -52,16 +52,22 @@ def _ran(log):
 DVC = [sys.executable, "-m", "dvc"]
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory, wordnet):
-    """The micro project after a full `dvc repro`, committed."""
-    tmp = tmp_path_factory.mktemp("e2e")
+def micro_repo(tmp):
+    """A git copy of the project with the micro params, committed, nothing run yet."""
     repo = tmp / "repo"
     shutil.copytree(ROOT, repo, ignore=lambda d, names: [n for n in names if n in SKIP or n == "dvc.lock"])
     (repo / "params.yaml").write_text(yaml.safe_dump(micro_params(), sort_keys=False))
     shutil.copytree(ROOT / "data" / "study" / "responses", repo / "data" / "study" / "responses")
     for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "micro"]):
         _run(cmd, repo)
+    return repo
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory, wordnet):
+    """The micro project after a full `dvc repro`, committed."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    repo = micro_repo(tmp)
     log = tmp / "params_read.jsonl"
     first = _run(DVC + ["repro"], repo, COLORIZATION_PARAMS_LOG=str(log))
     assert _ran(first) == set(MAIN)

@@ -11,10 +11,8 @@ import subprocess
 import sys
 
 import pytest
-import yaml
 
-from conftest import ROOT, micro_params
-from test_pipeline import DVC, SKIP, _run
+from test_pipeline import DVC, SKIP, _run, micro_repo
 
 pytestmark = pytest.mark.slow
 VERIFY = [sys.executable, "-m", "colorization", "verify"]
@@ -57,12 +55,8 @@ def _copy(src, dst):
 def clean(tmp_path_factory, wordnet):
     """A micro project after `dvc repro`, committed, and its reference written beside it."""
     tmp = tmp_path_factory.mktemp("power")
-    repo = tmp / "repo"
-    shutil.copytree(ROOT, repo, ignore=lambda d, names: [n for n in names if n in SKIP or n == "dvc.lock"])
-    (repo / "params.yaml").write_text(yaml.safe_dump(micro_params(), sort_keys=False))
-    shutil.copytree(ROOT / "data" / "study" / "responses", repo / "data" / "study" / "responses")
-    for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "micro"], DVC + ["repro"],
-                VERIFY + ["--write-reference", str(tmp / "ref")]):
+    repo = micro_repo(tmp)
+    for cmd in (DVC + ["repro"], VERIFY + ["--write-reference", str(tmp / "ref")]):
         _run(cmd, repo)
     return repo, tmp / "ref"
 
