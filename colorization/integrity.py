@@ -49,21 +49,22 @@ def recorded(lock_text: str) -> dict:
     return out
 
 
-def upstream_problems(stage, deps, lock_text, root=".") -> list:
+def upstream_problems(stage, deps, lock_text, root=".", max_bytes=None) -> list:
     """(path, recorded md5, md5 on disk) for each of ``deps`` that another stage of the lock
     wrote (a file, or a file inside a folder it wrote) and whose bytes are not what the lock
-    records for it: an artefact that rotted or was edited after the stage that made it."""
+    records for it: an artefact that rotted or was edited after the stage that made it.
+    Artefacts the lock records as larger than ``max_bytes`` are left to `make fsck`."""
     lock = yaml.safe_load(lock_text) or {}
-    outs = {item["path"]: item["md5"] for name, entry in (lock.get("stages") or {}).items() if name != stage
-            for item in (entry or {}).get("outs") or [] if isinstance(item, dict) and item.get("md5")}
+    outs = {item["path"]: (item["md5"], item.get("size") or 0) for name, entry in (lock.get("stages") or {}).items()
+            if name != stage for item in (entry or {}).get("outs") or [] if isinstance(item, dict) and item.get("md5")}
     bad, root = [], Path(root)
     for dep in deps:
         owner = next((o for o in outs if dep == o or dep.startswith(o.rstrip("/") + "/")), None)
-        if owner is None or not (root / owner).exists():
+        if owner is None or not (root / owner).exists() or (max_bytes and outs[owner][1] > max_bytes):
             continue
         now = content_md5(root / owner)
-        if now != outs[owner]:
-            bad.append((owner, outs[owner], now))
+        if now != outs[owner][0]:
+            bad.append((owner, outs[owner][0], now))
     return sorted(set(bad))
 
 

@@ -139,3 +139,16 @@ def test_writing_into_a_folder_that_refuses_it_raises_the_write_error_not_the_cl
     with pytest.raises(OSError) as e, atomic.atomic_path(tmp_path / "out.json") as tmp:
         raise OSError(errno.EROFS, "Read-only file system", str(tmp))
     assert e.value.errno == errno.EROFS and str(tmp_path) in e.value.filename
+
+
+def test_a_stage_checks_its_upstream_inputs_but_leaves_huge_ones_to_fsck(tmp_path):
+    from colorization.integrity import upstream_problems
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "prior.csv").write_text("rotten\n")
+    lock = ("stages:\n  prior:\n    cmd: x\n    outs:\n    - path: data/prior.csv\n      md5: "
+            f"{hashlib.md5(b'good').hexdigest()}\n      size: 5\n")
+    bad = upstream_problems("train", ["data/prior.csv"], lock, root=tmp_path)
+    assert [b[0] for b in bad] == ["data/prior.csv"]
+    assert upstream_problems("prior", ["data/prior.csv"], lock, root=tmp_path) == []  # its own output
+    assert upstream_problems("train", ["data/prior.csv"], lock, root=tmp_path, max_bytes=4) == []
