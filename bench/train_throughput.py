@@ -28,9 +28,12 @@ from colorization.data import training_loader  # noqa: E402
 from colorization.loss import rebalanced_cross_entropy  # noqa: E402
 from colorization.model import ColorizationNet  # noqa: E402
 from colorization.training import autocast_dtype, make_optimizer, train_step  # noqa: E402
+from stages.params import model as model_rules  # noqa: E402
+from stages.params import train as train_rules  # noqa: E402
+from stages.params.checks import section_defaults  # noqa: E402
 
-CFG = {"loss": "classification", "soft_k": 5, "soft_sigma": 5.0, "drop_grey_images": True, "lr": 3e-5,
-       "betas": [0.9, 0.99], "weight_decay": 1e-3}
+CFG = section_defaults(train_rules)  # the train stage's defaults: the loss, soft-encoding and Adam of a default run
+WIDTH = section_defaults(model_rules)["width"]
 
 
 def naive_soft_encode(ab, bins, k=5, sigma=5.0):
@@ -133,10 +136,10 @@ def cpu_options(shapes, steps):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--width", type=float, default=0.125)
-    ap.add_argument("--crop", type=int, default=64)
+    ap.add_argument("--width", type=float, default=WIDTH)
+    ap.add_argument("--crop", type=int, default=CFG["crop"])
     ap.add_argument("--size", type=int, default=64, help="side of the stored images")
-    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--batch", type=int, default=CFG["batch_size"])
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--naive-steps", type=int, default=5)
     ap.add_argument("--devices", default="cpu,cuda")

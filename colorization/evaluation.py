@@ -5,14 +5,19 @@ images is a vector of multiplicities, and every statistic of a resample is a wei
 sum of per-image pieces. Paired intervals (ours - grey, gt - ours) use the same
 resamples for both variants, as a paired test must.
 
-``evaluate_variants`` is the per-variant loop that the evaluate stage and the optional
-pipelines (ablation, seeds) share.
+``evaluation_set`` reads what every evaluate stage (the main one, the ablation's, the
+seeds') scores against, and ``evaluate_variants`` is the per-variant loop they share.
 """
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import torch
 
 from .bins import Q, nearest_bin
+from .classifier import load_scorer
 from .lab import uint8_to_lab
 from .metrics import (AUC_MAX_THRESHOLD, ab_error, auc_from_histogram, colorfulness, equal_bin_table,
                       error_histogram, inverse_prior_table, mean_psnr, psnr, ssim, topk_classes)
@@ -163,3 +168,34 @@ def max_image_share(totals: np.ndarray) -> float:
 def per_image_auc(hist: np.ndarray, total: np.ndarray) -> np.ndarray:
     """AuC of each image on its own, (N,); NaN where an image has zero total weight."""
     return auc_from_histogram(hist, total)[0]
+
+
+@dataclass(frozen=True)
+class EvaluationSet:
+    """The colourize stage's val selection with its ground truth and greyscale, the train
+    split's prior, the scoring classifier and the bootstrap resamples over the images."""
+
+    images: pd.DataFrame  # data/colorized/images.csv: val_index, wnid, label per image
+    synsets: pd.DataFrame  # data/synsets.csv
+    gt: np.ndarray  # (N, h, w, 3) uint8
+    grey: np.ndarray
+    prior: np.ndarray  # (Q,) the smoothed train-split prior
+    scores_of: object  # uint8 images -> softmax scores
+    labels: np.ndarray  # each image's column in the scores (-1: a class the classifier lacks)
+    class_names: list  # the classifier's output classes
+    resamples: np.ndarray  # (bootstrap, N) multiplicities
+
+    def variants(self, **more) -> dict:
+        return {"gt": self.gt, "grey": self.grey, **more}
+
+
+def evaluation_set(classifier: str, bootstrap: int, seed: int, device, vgg16_weights=None,
+                   colorized="data/colorized", synsets="data/synsets.csv", prior="data/prior.csv") -> EvaluationSet:
+    """Read the evaluation's inputs as every evaluate stage does (``classifier``, ``bootstrap``
+    and ``seed`` are the evaluate params; ``vgg16_weights`` a file or None)."""
+    colorized = Path(colorized)
+    images, table = pd.read_csv(colorized / "images.csv"), pd.read_csv(synsets)
+    gt = np.load(colorized / "gt.npy")
+    scores_of, labels, names = load_scorer(classifier, table.wnid, images["label"], device, vgg16_weights)
+    return EvaluationSet(images, table, gt, np.load(colorized / "grey.npy"), pd.read_csv(prior)["p"].to_numpy(),
+                         scores_of, labels, names, resample_weights(len(gt), bootstrap, seed))

@@ -1,15 +1,17 @@
-"""The text of reports/table2.md and reports/README.md: the run's tables and a one-page
-report, readable on GitHub. Every claim is made from the paired intervals of
-metrics_ci.json. Functions return Markdown; the figures stage writes it."""
+"""The text of reports/table2.md, reports/README.md and reports/ablation.md: the run's tables
+and a one-page report, readable on GitHub. Every claim is made from the paired intervals of
+metrics_ci.json. Functions return Markdown; the figures and ablation stages write it."""
 
 from .bins import Q
 from .metrics import REBALANCE_FLOOR
-from .published import KTH_FOOL_RATE, KTH_TABLE2, ZHANG_TABLE1
-from .variants import FINDINGS, LABELS, PIPELINE
+from .published import KTH_FOOL_RATE, KTH_TABLE2, ZHANG_TABLE1, ZHANG_TABLE1_ABLATION
+from .variants import ABLATION, ABLATION_LABELS, FINDINGS, LABELS, PIPELINE
 
 PAPER_COLUMNS = [("auc", "AuC"), ("auc_rebal", "AuC rebalanced"), ("auc_rebal_eq", "AuC rebalanced (equal per bin)"),
                  ("top1", "top-1"), ("top5", "top-5")]
 MODERN_COLUMNS = [("colorfulness", "colourfulness"), ("delta_cf", "ΔCF"), ("psnr", "PSNR (dB)"), ("ssim", "SSIM")]
+ABLATION_COLUMNS = [("auc", "AuC", 100, 1), ("auc_rebal", "AuC rebalanced", 100, 1), ("top1", "top-1", 100, 1),
+                    ("top5", "top-5", 100, 1), ("colorfulness", "colourfulness", 1, 1)]
 FIGURES = [
     ("fig1_temperature.png", "Figure 1: one val image decoded at annealed-mean temperatures from T = 1 (mean) "
                              "to 0 (mode)."),
@@ -212,3 +214,23 @@ def report(metrics, ci, params, table2_text, chroma, n_skipped, figures, study_s
               "Per-synset top-5: [per_synset_top5.csv](per_synset_top5.csv); amplified confusions: "
               "[amplified_confusions.csv](amplified_confusions.csv); per image: [per_image.csv](per_image.csv).", ""]
     return "\n".join(lines)
+
+
+def ablation_table(metrics, ci, settings: str) -> str:
+    """Zhang et al.'s Table 1 (the loss ablation) on this run's data beside the published one;
+    ``metrics``/``ci`` per variant hold the keys of ABLATION_COLUMNS, ``settings`` says how
+    the variants were trained and scored."""
+    lines = ["# Table 1 (Zhang et al.), the loss ablation, on this run's data", "",
+             "The same network and training settings; only the loss differs. Percent except colourfulness "
+             "(Hasler & Süsstrunk, RGB 0–255); bootstrap 95 % interval over val images in brackets (one training "
+             "run each: the interval does not cover another training seed).", "",
+             "| method | " + " | ".join(t for _, t, *_ in ABLATION_COLUMNS) + " |",
+             "|---" * (len(ABLATION_COLUMNS) + 1) + "|"]
+    for v in ("gt", "grey", *ABLATION):
+        cells = [with_interval(metrics[v][k], ci[v][k], scale, digits) for k, _, scale, digits in ABLATION_COLUMNS]
+        lines.append(f"| {ABLATION_LABELS[v]} | " + " | ".join(cells) + " |")
+    lines += ["", "Zhang et al., Table 1 (ImageNet val, VGG-16 top-1; AuC in %):", "",
+              "| method | AuC | AuC rebalanced | top-1 |", "|---|---|---|---|"]
+    rows = {"gt": ZHANG_TABLE1["gt"][:3], "grey": ZHANG_TABLE1["grey"][:3], **ZHANG_TABLE1_ABLATION}
+    lines += [f"| {ABLATION_LABELS[v]} | {a} | {r} | {t} |" for v, (a, r, t) in rows.items()]
+    return "\n".join(lines + ["", f"Settings: {settings}.", ""])

@@ -111,6 +111,11 @@ def agreement(stage, name, run, ref, tol=None) -> Check:
     return Check(stage, name, verdict, f"{share:.3f} agree", f">= {tol}")
 
 
+def _unset_as_none(value):
+    """params.yaml spells "not set" `none` (references made before that spelled numbers null)."""
+    return None if value == "none" else value
+
+
 def params_checks(run_params, ref_params) -> list:
     """A changed key that decides results is a divergence of the first stage that reads it."""
     out = []
@@ -119,7 +124,7 @@ def params_checks(run_params, ref_params) -> list:
         for s in sections:
             a, b = run_params.get(s, {}), ref_params.get(s, {})
             for k in sorted(set(a) | set(b)):
-                if k not in NOT_RESULTS.get(s, ()) and a.get(k) != b.get(k):
+                if k not in NOT_RESULTS.get(s, ()) and _unset_as_none(a.get(k)) != _unset_as_none(b.get(k)):
                     changed.append(f"{s}.{k} {b.get(k)!r} -> {a.get(k)!r}")
         out.append(Check("params", stage, "DIVERGES" if changed else "same", "; ".join(changed)[:120], "identical"))
     return out

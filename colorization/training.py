@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -136,57 +137,97 @@ def free_memory(device) -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
 
 
-def run_training(cfg, width, weights, out, ckpt, live_dir, train_npy="data/resized/train.npy", preview_npy=None,
-                 device_name="auto", lock=None, reuse=(), desc="train", say=print):
-    """Train from scratch (or resume) on ``train_npy`` with per-bin rebalancing ``weights``;
-    the model goes to ``out``, checkpoints to ``ckpt``, dvclive logs to ``live_dir``.
+@dataclass(frozen=True)
+class TrainingRun:
+    """One training of the colourization network, as the train, ablation and seeds stages
+    describe it: the ``train`` params section (with a stage's overrides: the seed of a seed
+    study, the loss of an ablation variant), the network's width, the rebalancing weights of
+    eq. 2 and where the run reads and writes."""
+
+    train: dict  # the train section of params.yaml
+    width: float  # model.width
+    weights: np.ndarray  # (Q,) per-bin rebalancing weights
+    out: Path  # the trained model
+    checkpoint: Path
+    live_dir: Path | None = None  # dvclive logs; None: no logs
+    train_npy: str = "data/resized/train.npy"
+    preview_npy: str | None = None  # images shown in the logged previews
+    device: str = "auto"  # runtime.device
+    lock: str | None = None  # one training per workspace
+    reuse: tuple = ()  # models that may be this very run (copied instead of trained again)
+    desc: str = "train"
+
+    @classmethod
+    def from_params(cls, params, weights, out, checkpoint, **kw):
+        """From the sections ``train``, ``model`` and ``runtime`` of params.yaml (a mapping of
+        mappings); ``train`` may be given in ``kw`` to override the section."""
+        train = dict(kw.pop("train", params["train"]))
+        return cls(train, params["model"]["width"], np.asarray(weights), Path(out), Path(checkpoint),
+                   device=params["runtime"]["device"], **kw)
+
+    def fingerprint(self, world: int, images) -> str:
+        """What decides the weights: the params that shape them, the width, the number of
+        ranks, the weights of eq. 2, the training pixels and the weight-shaping code."""
+        shaping = {k: v for k, v in self.train.items() if k not in NOT_IN_FINGERPRINT}
+        return fingerprint(shaping, self.width, world, np.asarray(self.weights, np.float64), list(images.shape),
+                           content_digest(self.train_npy), weight_code_digest())
+
+
+def run_training(run: TrainingRun, say=print):
+    """Train from scratch (or resume) as ``run`` says; the model goes to ``run.out``.
 
     Under ``torchrun`` each rank trains its slice of every batch and only rank 0 writes; the
-    ``lock`` file (one training per workspace) is held by rank 0 alone, and every rank meets
-    at a barrier before the process group is torn down. A model in ``reuse`` that belongs to
-    exactly this run (same fingerprint and iterations) is copied instead of trained again."""
+    ``run.lock`` file (one training per workspace) is held by rank 0 alone, and every rank meets
+    at a barrier before the process group is torn down. A model in ``run.reuse`` that belongs
+    to exactly this run (same fingerprint and iterations) is copied instead of trained again."""
     from .lock import TrainingLock
 
-    rank, world, device = setup_distributed(device_name)
+    rank, world, device = setup_distributed(run.device)
     try:
-        with TrainingLock(lock) if rank == 0 and lock else contextlib.nullcontext():
-            _fit(cfg, width, weights, rank, world, device, Path(out), Path(ckpt), live_dir, train_npy, preview_npy,
-                 reuse, desc, say)
+        with TrainingLock(run.lock) if rank == 0 and run.lock else contextlib.nullcontext():
+            _fit(run, rank, world, device, say)
     finally:
         teardown_distributed(world)
 
 
-def _fit(cfg, width, weights, rank, world, device, out, ckpt, live_dir, train_npy, preview_npy, reuse, desc, say):
-    images = np.load(train_npy, mmap_mode="r")
-    run_cfg = {k: v for k, v in cfg.items() if k not in NOT_IN_FINGERPRINT}
-    run_id = fingerprint(run_cfg, width, world, np.asarray(weights, np.float64), list(images.shape),
-                         content_digest(train_npy), weight_code_digest())
-    for candidate in map(Path, reuse):
-        if saved_run(candidate) == (run_id, cfg["iterations"]):
+def _reused(run, run_id, rank, say) -> bool:
+    """Copy (or keep) a model of ``run.reuse`` that is this very run; True if there was one."""
+    out = Path(run.out)
+    for candidate in map(Path, run.reuse):
+        if saved_run(candidate) == (run_id, run.train["iterations"]):
             if rank == 0 and candidate.resolve() != out.resolve():
                 with atomic_path(out) as tmp:
                     shutil.copyfile(candidate, tmp)
-            say(f"{desc}: {candidate} is this very run (same params, data and code); "
+            say(f"{run.desc}: {candidate} is this very run (same params, data and code); "
                 + ("kept it" if candidate.resolve() == out.resolve() else f"copied it to {out}")
                 + " instead of training again")
-            return
+            return True
+    return False
+
+
+def _fit(run, rank, world, device, say):
+    cfg, desc, ckpt = run.train, run.desc, Path(run.checkpoint)
+    images = np.load(run.train_npy, mmap_mode="r")
+    run_id = run.fingerprint(world, images)
+    if _reused(run, run_id, rank, say):
+        return
     torch.manual_seed(cfg["seed"])  # same initial weights on every rank
     np.random.seed(cfg["seed"])  # its state goes into checkpoints: the same bytes on every run
-    model, opt = build_model(cfg, width, device, world)
+    model, opt = build_model(cfg, run.width, device, world)
     amp = autocast_dtype(cfg["precision"], device)
-    class_weights = torch.tensor(np.asarray(weights), dtype=torch.float32, device=device)
+    class_weights = torch.tensor(np.asarray(run.weights), dtype=torch.float32, device=device)
     bins = torch.from_numpy(ab_bins()).to(device)
     stop = cfg["iterations"]
     start, why = resumable(ckpt, run_id, stop, lambda n: schedule_digest(cfg, n))
     if start:
         load_checkpoint(ckpt, model, opt, device=device)
     say(f"{desc}: {why}" if start else f"{desc}: starting afresh ({why})")
-    live = _open_live(live_dir, start) if rank == 0 and live_dir else None
+    live = _open_live(run.live_dir, start) if rank == 0 and run.live_dir else None
     preview = None
-    if rank == 0 and preview_npy is not None:
+    if rank == 0 and run.preview_npy is not None:
         from .inference import preview_grid, preview_images
 
-        preview = preview_images(np.load(preview_npy, mmap_mode="r"))
+        preview = preview_images(np.load(run.preview_npy, mmap_mode="r"))
     workers = cfg["workers"] if cfg["workers"] is not None else _default_workers(device, world)
     loader = training_loader(images, cfg["batch_size"], start, stop, cfg["seed"], cfg["crop"], cfg["flip"],
                              workers, device.type == "cuda", rank, world)
@@ -229,14 +270,14 @@ def _fit(cfg, width, weights, rank, world, device, out, ckpt, live_dir, train_np
             os.kill(os.getpid(), signal.SIGKILL)
     progress.close()
     if rank == 0:
-        save_torch({"model": unwrap(model).state_dict(), "width": width, "head": cfg["loss"], "run_id": run_id,
-                    "iterations": stop, "image_size": images.shape[1]}, out)
+        save_torch({"model": unwrap(model).state_dict(), "width": run.width, "head": cfg["loss"], "run_id": run_id,
+                    "iterations": stop, "image_size": images.shape[1]}, run.out)
         if live:
             live.step = stop
             live.make_summary()  # on resume, end() alone would restore the step of the old summary
             live.end()
         done_now = f"final logged loss {last_loss:.4f}" if last_loss is not None else "nothing left to train"
-        say(f"{desc}: {stop} iterations done ({done_now}); wrote {out}")
+        say(f"{desc}: {stop} iterations done ({done_now}); wrote {run.out}")
     if world > 1:
         _check_replicas(model, rank, say)
 

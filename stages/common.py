@@ -37,6 +37,8 @@ class _Recorded(Mapping):
         if key not in self._data:
             raise ParamsError(f"missing key '{self._name}.{key}'")
         value = self._data[key]
+        if value == UNSET:  # the stages see "not set" as None, whatever params.yaml spells it
+            return None
         return list(value) if isinstance(value, list) else value
 
     def __iter__(self):

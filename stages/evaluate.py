@@ -12,11 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from colorization.classifier import load_scorer
 from colorization.confusion import amplified_confusions, topk_confusion
 from colorization.devices import pick_device
-from colorization.evaluation import (VIVID_CHROMA, evaluate_variants, image_weight_totals, max_image_share,
-                                     per_image_auc, resample_weights)
+from colorization.evaluation import (VIVID_CHROMA, evaluate_variants, evaluation_set, image_weight_totals,
+                                     max_image_share, per_image_auc)
 from colorization.metrics import AUC_MAX_THRESHOLD, REBALANCE_FLOOR, auc_from_histogram
 from colorization.variants import PAIRS, PIPELINE
 from stages.common import atomic_path, load_params, run, say, write_csv, write_json
@@ -33,21 +32,16 @@ def main():
     p = load_params(evaluate, runtime)
     e = p["evaluate"]
     device = pick_device(p["runtime"]["device"])
-    images = pd.read_csv(COL / "images.csv")
-    synsets = pd.read_csv("data/synsets.csv")
+    ev = evaluation_set(e["classifier"], e["bootstrap"], e["seed"], device, evaluate.vgg16_weights(e), COL)
+    images, synsets, prior, gt, col, names_out = ev.images, ev.synsets, ev.prior, ev.gt, ev.labels, ev.class_names
     skipped = json.loads((COL / "skipped.json").read_text())
-    variants = {v: np.load(COL / f"{v}.npy") for v in PIPELINE if v not in skipped}
-    prior = pd.read_csv("data/prior.csv")["p"].to_numpy()
-    gt = variants["gt"]
-
-    scores_of, col, names_out = load_scorer(e["classifier"], synsets.wnid, images["label"], device,
-                                            evaluate.vgg16_weights(e))
+    variants = ev.variants(**{v: np.load(COL / f"{v}.npy") for v in PIPELINE if v not in (*skipped, "gt", "grey")})
+    variants = {v: variants[v] for v in PIPELINE if v in variants}  # the table's order
     scorable = col >= 0
     if not scorable.all():
         say(f"evaluate: {int((~scorable).sum())} of {len(images)} images belong to synsets outside ImageNet-1k "
             "and are left out of top-k")
-    boot = resample_weights(len(gt), e["bootstrap"], e["seed"])
-    scored, point, ci = evaluate_variants(variants, prior, scores_of, col, boot, PAIRS)
+    scored, point, ci = evaluate_variants(variants, prior, ev.scores_of, col, ev.resamples, PAIRS)
 
     metrics = {}
     for name, m in point.items():

@@ -17,7 +17,7 @@ import pandas as pd
 
 from colorization.devices import pick_device
 from colorization.provenance import environment
-from colorization.training import autocast_dtype, run_training
+from colorization.training import TrainingRun, autocast_dtype, run_training
 from stages.common import load_params, run, say, write_json
 from stages.params import model, runtime, train
 
@@ -28,14 +28,14 @@ TRAIN, VAL, PRIOR = "data/resized/train.npy", "data/resized/val.npy", "data/prio
 
 def main():
     p = load_params(model, runtime, train)
-    cfg, width = dict(p["train"]), p["model"]["width"]
-    train.check_fits(cfg, width, p["runtime"]["device"], TRAIN)
-    weights = pd.read_csv(PRIOR)["weight"].to_numpy()
-    run_training(cfg, width, weights, OUT, CKPT, LIVE, TRAIN, VAL, p["runtime"]["device"], lock=LOCK, say=say)
+    run = TrainingRun.from_params(p, pd.read_csv(PRIOR)["weight"].to_numpy(), OUT, CKPT, live_dir=LIVE,
+                                  train_npy=TRAIN, preview_npy=VAL, lock=LOCK)
+    train.check_fits(run.train, run.width, run.device, TRAIN)
+    run_training(run, say=say)
     if int(os.environ.get("RANK", 0)) != 0:  # under torchrun: rank 0 records it
         return
     device = pick_device(p["runtime"]["device"])
-    precision = "bf16" if autocast_dtype(cfg["precision"], device) is not None else "fp32"
+    precision = "bf16" if autocast_dtype(run.train["precision"], device) is not None else "fp32"
     write_json(ENV, environment(device, precision))
 
 

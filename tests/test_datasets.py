@@ -91,8 +91,8 @@ def test_wrong_sources_and_destinations_are_named(tmp_path, case, message):
 def test_a_missing_data_root_is_the_projects_error_before_anything_runs(tmp_path):
     from conftest import micro_params
 
-    params = micro_params({"data": {"source": "imagenet", "root": "data/imagenette", "train_per_class": None,
-                                    "val_per_class": None}})
+    params = micro_params({"data": {"source": "imagenet", "root": "data/imagenette", "train_per_class": "none",
+                                    "val_per_class": "none"}})
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     proc = subprocess.run([sys.executable, "-m", "stages.params", "check", str(tmp_path / "params.yaml")],
                           cwd=tmp_path, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": ""})

@@ -250,8 +250,8 @@ def test_changes_in_the_data_folder_reach_dvc_status(tmp_path, wordnet):
             (root / split / wnid).mkdir(parents=True)
             for i in range(n):
                 Image.new("RGB", (40, 40), colour).save(root / split / wnid / f"{i}.jpg")
-    params = micro_params({"data": {"source": "folder", "root": str(root), "train_per_class": None,
-                                    "val_per_class": None}, "synsets": {"count": 2}})
+    params = micro_params({"data": {"source": "folder", "root": str(root), "train_per_class": "none",
+                                    "val_per_class": "none"}, "synsets": {"count": 2}})
     repo, env = _git_dvc_repo(tmp_path, params)
     subprocess.run([sys.executable, "-m", "dvc", "repro", "resize"], cwd=repo, env=env, check=True,
                    capture_output=True, timeout=600)
@@ -285,8 +285,8 @@ def test_a_vanished_data_folder_leaves_the_workspace_its_outputs(tmp_path, wordn
             (root / split / wnid).mkdir(parents=True)
             for i in range(n):
                 Image.new("RGB", (40, 40), (200, 30 * i, 40)).save(root / split / wnid / f"{i}.jpg")
-    params = micro_params({"data": {"source": "folder", "root": str(root), "train_per_class": None,
-                                    "val_per_class": None}, "synsets": {"count": 2}})
+    params = micro_params({"data": {"source": "folder", "root": str(root), "train_per_class": "none",
+                                    "val_per_class": "none"}, "synsets": {"count": 2}})
     repo, env = _git_dvc_repo(tmp_path, params)
     subprocess.run([sys.executable, "-m", "dvc", "repro", "synsets"], cwd=repo, env=env, check=True,
                    capture_output=True, timeout=600)

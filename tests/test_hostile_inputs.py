@@ -178,7 +178,7 @@ def _folder_project(tmp_path, build):
     project = tmp_path / "p"
     project.mkdir()
     (project / "params.yaml").write_text(yaml.safe_dump(_params(
-        data={"source": "folder", "root": str(root), "train_per_class": None, "val_per_class": None},
+        data={"source": "folder", "root": str(root), "train_per_class": "none", "val_per_class": "none"},
         synsets={"count": 2})))
     return project
 
@@ -465,7 +465,7 @@ def test_an_empty_class_folder_gets_a_suggestion_the_params_accept(tmp_path, wor
     project = tmp_path / "p"
     project.mkdir()
     (project / "params.yaml").write_text(yaml.safe_dump(_params(
-        data={"source": "imagenet", "root": str(root), "train_per_class": None, "val_per_class": None},
+        data={"source": "imagenet", "root": str(root), "train_per_class": "none", "val_per_class": "none"},
         synsets={"count": 2})))
     proc = run_stage("synsets", project, check=False)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr

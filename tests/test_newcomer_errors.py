@@ -104,7 +104,7 @@ def _photo_tree(root, classes=("n07753592", "n07749582"), n=3):
 def test_a_per_class_cap_on_real_photos_is_said_out_loud(tmp_path, wordnet):
     _photo_tree(tmp_path / "photos")
     p = _params()
-    p["data"].update(source="folder", root=str(tmp_path / "photos"), train_per_class=2, val_per_class=None, size=32)
+    p["data"].update(source="folder", root=str(tmp_path / "photos"), train_per_class=2, val_per_class="none", size=32)
     p["synsets"]["count"] = 2
     p["train"]["crop"] = 32
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(p))
@@ -133,3 +133,28 @@ def test_a_params_error_is_an_ordinary_exception_that_a_stage_reports_in_one_lin
     proc = run_stage("prior", micro_project, check=False)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == "params.yaml: 'prior.lam' is 2; expected a finite number in [0, 1]"
+
+
+def test_unset_has_one_spelling_that_the_stages_read_as_none(tmp_path):
+    """`none` leaves numbers and files alike unset; a null names the key and the spelling to use."""
+    import yaml as _yaml
+
+    from stages.common import load_params
+    from stages.params import classifier, colorize, data, train
+    from stages.params.__main__ import defaults
+
+    text = (ROOT / "params.yaml").read_text()
+    assert ": null" not in text and "workers: none" in text and "max_images: none" in text
+    raw = defaults()
+    raw["data"]["train_per_class"] = "none"
+    path = tmp_path / "params.yaml"
+    path.write_text(_yaml.safe_dump(raw))
+    p = load_params(data, train, classifier, colorize, path=path)
+    assert p["data"]["train_per_class"] is None and p["train"]["workers"] is None
+    assert p["colorize"]["zhang_weights"] is None and dict(p["train"])["workers"] is None
+    assert p["data"]["val_per_class"] == 15
+    for section, key in (("data", "val_per_class"), ("prior", "file"), ("classifier", "input_size")):
+        bad = defaults()
+        bad[section][key] = None
+        with pytest.raises(ParamsError, match=rf"'{section}\.{key}' is null; write none"):
+            validate(bad)

@@ -44,3 +44,20 @@ def test_a_skipped_variant_gives_no_finding():
     metrics = {"gt": {"top1": 0.9}, "ours": {"skipped": "no weights"}, "grey": {"top1": 0.2}}
     ci = {"ours_minus_grey": {"top1": [0.1, 0.2]}, "gt_minus_ours": {"top1": [0.1, 0.2]}}
     assert finding_rows(metrics, ci) == []
+
+
+def test_the_ablation_table_has_a_row_per_variant_in_percent_beside_zhangs():
+    from colorization.report import ABLATION_COLUMNS, ablation_table
+    from colorization.variants import ABLATION, ABLATION_LABELS
+
+    variants = ("gt", "grey", *ABLATION)
+    metrics = {v: {k: 0.5 + 0.01 * i for k, *_ in ABLATION_COLUMNS} for i, v in enumerate(variants)}
+    metrics["gt"]["colorfulness"] = 42.0
+    ci = {v: {k: (m[k] - 0.02, m[k] + 0.02) for k in m} for v, m in metrics.items()}
+    text = ablation_table(metrics, ci, "600 iterations")
+    rows = [line for line in text.splitlines() if line.startswith("| ")]
+    ours = [r for r in rows if r.startswith(f"| {ABLATION_LABELS['full']} |")]
+    assert len(ours) == 2  # this run's row and Zhang's
+    assert f"| {ABLATION_LABELS['grey']} | 51.0 [49.0, 53.0] |" in text  # percent, with the interval
+    assert "| 42.0 [42.0, 42.0] |" in text  # colourfulness on its own scale
+    assert text.rstrip().endswith("Settings: 600 iterations.")

@@ -300,3 +300,49 @@ def test_ablation_training_under_torchrun_completes_with_one_lock(micro_project)
     proc = run_stage("ablation.train", micro_project, "class", launcher=launcher, env={"OMP_NUM_THREADS": "1"})
     assert "all 2 replicas agree" in proc.stderr and "another training is running" not in proc.stderr
     assert (micro_project / "models" / "ablation" / "class" / "model.pt").is_file()
+
+
+def test_one_training_run_object_decides_the_fingerprint(tmp_path):
+    """The train, ablation and seeds stages describe a run with one TrainingRun: what shapes the
+    weights (a seed, the loss, the width, eq. 2's weights, the pixels) changes its fingerprint;
+    what only logs or schedules the run does not."""
+    import inspect
+
+    from colorization.training import TrainingRun, run_training
+    from stages.params import model, runtime, train
+    from stages.params.checks import section_defaults
+
+    assert list(inspect.signature(run_training).parameters) == ["run", "say"]
+    npy = tmp_path / "train.npy"
+    np.save(npy, np.zeros((4, 8, 8, 3), np.uint8))
+    images = np.load(npy)
+    params = {"train": section_defaults(train), "model": section_defaults(model), "runtime": section_defaults(runtime)}
+    weights = np.ones(313)
+
+    def fp(train_over=None, weights=weights, **kw):
+        run = TrainingRun.from_params({**params, **kw}, weights, tmp_path / "m.pt", tmp_path / "c.pt",
+                                      train={**params["train"], **(train_over or {})}, train_npy=str(npy))
+        return run.fingerprint(1, images)
+
+    base = fp()
+    assert fp({"log_every": 7, "checkpoint_every": 3, "workers": 2, "iterations": 9}) == base
+    for shaping in ({"seed": 1}, {"loss": "regression"}, {"soft_k": 3}, {"crop": 56}):
+        assert fp(shaping) != base, shaping
+    assert fp(model={"width": 0.25}) != base
+    assert fp(weights=np.full(313, 2.0)) != base
+    np.save(npy, np.ones((4, 8, 8, 3), np.uint8))
+    assert fp() != base  # other pixels
+
+
+def test_the_stages_and_the_bench_scripts_build_their_runs_from_the_params_rules():
+    """No hand-written training configuration: every stage that trains passes a TrainingRun,
+    and the bench scripts' step settings are the train section's defaults."""
+    sys.path.insert(0, str(ROOT))
+    from bench.train_throughput import CFG, WIDTH
+    from stages.params import model, train
+    from stages.params.checks import section_defaults
+
+    assert CFG == section_defaults(train) and WIDTH == section_defaults(model)["width"]
+    for stage in ("train.py", "ablation/train.py", "seeds/train.py"):
+        text = (ROOT / "stages" / stage).read_text()
+        assert "run_training(run" in text or "run_training(TrainingRun" in text, stage

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from colorization.prior import rebalance_weights
-from colorization.training import run_training
+from colorization.training import TrainingRun, run_training
 from colorization.variants import ABLATION
 from stages.common import load_params, run, say
 from stages.params import model, runtime, train
@@ -25,13 +25,14 @@ def main():
     loss, lam, name = ABLATION[variant]
     p = load_params(model, runtime, train)
     cfg = {**{k: p["train"][k] for k in p["train"] if k != "loss"}, "loss": loss}  # train.loss is not read
-    train.check_fits(cfg, p["model"]["width"], p["runtime"]["device"], TRAIN)
     weights = rebalance_weights(pd.read_csv("data/prior.csv")["p"].to_numpy(), lam)
     folder = MODELS / variant
+    run = TrainingRun.from_params(p, weights, folder / "model.pt", folder / "checkpoint.pt", train=cfg,
+                                  live_dir=folder / "log", train_npy=TRAIN, lock=LOCK,
+                                  reuse=(MAIN_MODEL,) if variant == "full" else (), desc=f"ablation {variant}")
+    train.check_fits(run.train, run.width, run.device, TRAIN)
     say(f"ablation: {name}: {loss} loss" + (f", lambda {lam}" if loss == "classification" else ""))
-    run_training(cfg, p["model"]["width"], weights, folder / "model.pt", folder / "checkpoint.pt", folder / "log",
-                 TRAIN, device_name=p["runtime"]["device"], lock=LOCK,
-                 reuse=(MAIN_MODEL,) if variant == "full" else (), desc=f"ablation {variant}", say=say)
+    run_training(run, say=say)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ import yaml
 
 from stages.params import (classifier, colorize, data, evaluate, model, prior, probe, runtime, seeds, study,
                            synsets, train)
-from stages.params.checks import ParamsError, check_sections_known, read_params_file, section_name, validate_section
+from stages.params.checks import (ParamsError, check_sections_known, read_params_file, section_defaults, section_name,
+                                  validate_section)
 
 SECTIONS = (data, synsets, prior, model, train, runtime, classifier, colorize, evaluate, study, seeds, probe)
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +27,7 @@ HEADER = """\
 # Edit it freely, run `dvc exp run -S key=value`, or write it anew from a preset
 # (`make params PRESET=imagenette`; `make params` for the defaults).
 # Equation numbers: "eq. N" is the KTH reproduction's, "Zhang eq. N" Zhang et al.'s.
-# A param that names a file holds `none` when no file is given (DVC watches that path).
+# `none` means not set, for numbers and files alike (an unset file param makes DVC watch ./none).
 """
 COMMENT_COLUMN = 27
 
@@ -45,7 +46,7 @@ def scalar(v) -> str:
 
 
 def defaults() -> dict:
-    return {section_name(s): {k: rule.default for k, rule in s.KEYS.items()} for s in SECTIONS}
+    return {section_name(s): section_defaults(s) for s in SECTIONS}
 
 
 def merged(preset: dict | None) -> dict:

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import yaml
 
-UNSET = "none"  # a param that names a file holds this when no file is given (see ../../none)
+# The one spelling of "not set" in params.yaml, for numbers (a cap, a size) and files alike: a
+# param that names a file must hold a path for dvc.yaml to watch (DVC cannot interpolate a null),
+# so "none" it is, and ``stages.common.load_params`` hands it to the stages as None.
+UNSET = "none"
 
 
 class ParamsError(Exception):
@@ -35,13 +38,14 @@ def number(default, lo=None, hi=None, integer=False, null=False, comment=""):
     rng = f" in [{lo}, {hi}]" if hi is not None else (f" >= {lo}" if lo is not None else "")
 
     def check(v):
-        if v is None:
+        if v == UNSET:
             return null
         if isinstance(v, bool) or not isinstance(v, int if integer else (int, float)):
             return False
         return math.isfinite(v) and (lo is None or v >= lo) and (hi is None or v <= hi)
 
-    return Key(default, check, kind + rng + (" or null" if null else ""), comment)
+    return Key(UNSET if null and default is None else default, check, kind + rng + (f" or {UNSET}" if null else ""),
+               comment)
 
 
 def integer(default, lo=None, hi=None, null=False, comment=""):
@@ -84,6 +88,11 @@ def sections_available() -> list:
     return sorted(p.stem for p in Path(__file__).parent.glob("*.py") if p.stem not in not_sections)
 
 
+def section_defaults(rules) -> dict:
+    """A section's keys with their defaults (what params.yaml holds before any preset)."""
+    return {key: rule.default for key, rule in rules.KEYS.items()}
+
+
 def section_name(rules) -> str:
     return rules.__name__.rsplit(".", 1)[-1]
 
@@ -103,9 +112,9 @@ def validate_section(params: dict, rules, combinations=True) -> dict:
         if key not in given:
             raise ParamsError(f"missing key '{name}.{key}' (expected {rule.allowed})")
         value = given[key]
-        if value is None and rule.default == UNSET:
-            raise ParamsError(f"'{name}.{key}' is null; write {UNSET} when no file is given "
-                              "(DVC needs a path to watch)")
+        if value is None and rule.check(UNSET):
+            raise ParamsError(f"'{name}.{key}' is null; write {UNSET} to leave it unset (the one spelling in "
+                              "params.yaml: DVC needs a path to watch where a param names a file)")
         if not rule.check(value):
             raise ParamsError(f"'{name}.{key}' is {value!r}; expected {rule.allowed}" + _hint(value))
     if combinations and hasattr(rules, "check"):

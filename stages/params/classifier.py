@@ -6,7 +6,7 @@ from stages.params.checks import integer, number, positive
 COMMENT = "the colour-trained VGG-16 (with batch norm) that scores top-1/top-5"
 KEYS = {
     "width": number(0.25, 0.01, 4),
-    "input_size": integer(32, 32, null=True, comment="side the classifier sees (resized to it); null = data.size"),
+    "input_size": integer(32, 32, null=True, comment="side the classifier sees (resized to it); none = data.size"),
     "dropout": number(0.0, 0, 0.9, comment="in the fully connected layers (VGG-16: 0.5; here 0 learns faster)"),
     "iterations": integer(600, 1),
     "batch_size": integer(64, 2),

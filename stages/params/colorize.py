@@ -9,8 +9,8 @@ KEYS = {
     "zhang_weights": path("Zhang's colorization_release_v2-9b330a0b.pth for the \"Zhang et al.\" row"),
     "batch_size": integer(64, 1),
     "eval_synsets": integer(None, 1, null=True, comment="colourize the val images of the first N selected synsets "
-                                                         "(paper: 20); null = all"),
+                                                         "(paper: 20); none = all"),
     "max_images": integer(None, 1, null=True, comment="at most this many of them, a seeded sample (paper: 1000); "
-                                                       "null = all"),
+                                                       "none = all"),
     "seed": integer(0, 0, comment="the sample above and the donors of the \"random\" variant"),
 }

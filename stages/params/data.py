@@ -12,7 +12,7 @@ KEYS = {
     "size": integer(64, 8, 4096, comment="side after resizing (paper: 256)"),
     "resize_mode": one_of("squash", "squash", "center_crop", comment="squash (paper) | center_crop"),
     "train_per_class": integer(60, 1, null=True, comment="synthetic: images rendered per class; folder/imagenet: "
-                                                          "a cap (null = all)"),
+                                                          "a cap (none = all)"),
     "val_per_class": integer(15, 1, null=True, comment="the same for the val split"),
     "seed": integer(0, 0),
 }

@@ -26,7 +26,7 @@ KEYS = {
     "compile": boolean(False, comment="torch.compile the network (GPU runs; costs a minute of compiling)"),
     "seed": integer(0, 0),
     "workers": integer(None, 0, 64, null=True,
-                       comment="data-loader processes; null = none on <= 4 CPU cores, else chosen from them"),
+                       comment="data-loader processes; none: 0 on <= 4 CPU cores, else chosen from them"),
     "checkpoint_every": integer(200, 1),
     "log_every": integer(25, 1),
     "preview_every": integer(200, 1),

@@ -6,13 +6,9 @@ file; reports/seeds.md; reports/figures/seeds.png; per seed in reports/seeds_run
 
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from colorization import figures as F
-from colorization.classifier import load_scorer
 from colorization.devices import pick_device
-from colorization.evaluation import gt_bin_counts, resample_weights, score_variant, summarise_variants
+from colorization.evaluation import evaluation_set, gt_bin_counts, score_variant, summarise_variants
 from colorization.inference import colorize_set, load_colorizer
 from colorization.seeds import finding_key, seed_table, summarise_seeds
 from colorization.variants import FINDINGS, PAIRS
@@ -28,15 +24,10 @@ def main():
     main_seed = p["train"]["seed"]
     study = seeds.seed_list(main_seed, p["seeds"]["n"])
     device = pick_device(p["runtime"]["device"])
-    images = pd.read_csv(COL / "images.csv")
-    synsets = pd.read_csv("data/synsets.csv")
-    gt, grey = np.load(COL / "gt.npy"), np.load(COL / "grey.npy")
-    prior = pd.read_csv("data/prior.csv")["p"].to_numpy()
-    scores_of, labels, _ = load_scorer(e["classifier"], synsets.wnid, images["label"], device,
-                                       evaluate.vgg16_weights(e))
-    boot = resample_weights(len(gt), e["bootstrap"], e["seed"])
+    ev = evaluation_set(e["classifier"], e["bootstrap"], e["seed"], device, evaluate.vgg16_weights(e), COL)
+    gt, prior, scores_of, labels, boot = ev.gt, ev.prior, ev.scores_of, ev.labels, ev.resamples
     eq_counts = gt_bin_counts(gt)
-    fixed = {v: score_variant(x, gt, prior, eq_counts, scores_of, labels) for v, x in (("gt", gt), ("grey", grey))}
+    fixed = {v: score_variant(x, gt, prior, eq_counts, scores_of, labels) for v, x in ev.variants().items()}
     runs = []
     for seed in study:
         net = load_colorizer(MODELS / f"seed_{seed}" / "model.pt", device)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from colorization.training import run_training
+from colorization.training import TrainingRun, run_training
 from stages.common import load_params, run, say
 from stages.params import model, runtime, seeds, train
 
@@ -28,9 +28,10 @@ def main():
     for k, seed in enumerate(study):
         folder = MODELS / f"seed_{seed}"
         say(f"seeds: training seed {seed} ({k + 1} of {len(study)})")
-        run_training({**base, "seed": seed}, p["model"]["width"], weights, folder / "model.pt",
-                     folder / "checkpoint.pt", folder / "log", TRAIN, device_name=p["runtime"]["device"], lock=LOCK,
-                     reuse=(folder / "model.pt", MAIN_MODEL), desc=f"seed {seed}", say=say)
+        run_training(TrainingRun.from_params(p, weights, folder / "model.pt", folder / "checkpoint.pt",
+                                             train={**base, "seed": seed}, live_dir=folder / "log", train_npy=TRAIN,
+                                             lock=LOCK, reuse=(folder / "model.pt", MAIN_MODEL), desc=f"seed {seed}"),
+                     say=say)
 
 
 if __name__ == "__main__":
