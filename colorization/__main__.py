@@ -82,9 +82,10 @@ def colorize_command(args):
             good.append(src)
     for src, why in failed:
         print(f"skipped {src}: {why}", file=sys.stderr)
-    for src, dst in output_names(good, out).items():
+    for src, dst in output_names({src: inputs[src] for src in good}, out).items():
         tmp = dst.with_name(f".{dst.name}.tmp")
         try:
+            dst.parent.mkdir(parents=True, exist_ok=True)
             frames = frame_count(src)
             if frames > 1:
                 print(f"note: {src} is animated ({frames} frames); colourizing its first frame", file=sys.stderr)
@@ -109,11 +110,21 @@ def colorize_command(args):
     return min(len(failed), MAX_EXIT)
 
 
+class _DefaultsWhereMeaningful(argparse.ArgumentDefaultsHelpFormatter):
+    """``(default: X)`` only where there is a default to tell: not for required options,
+    positionals, flags or options whose help already says what happens without them."""
+
+    def _get_help_string(self, action):
+        if action.required or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def parser():
     root = argparse.ArgumentParser(prog="python -m colorization", description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = root.add_subparsers(dest="command", required=True)
-    defaults = argparse.ArgumentDefaultsHelpFormatter
+    defaults = _DefaultsWhereMeaningful
     c = sub.add_parser("colorize", help="colourize images of any size from their lightness", formatter_class=defaults,
                        description="Colourize photos from their lightness. The default model is the one `make repro` "
                                    "trains on the synthetic produce scenes: for real photos use a model trained by the "
@@ -124,10 +135,12 @@ def parser():
                    help="a model from `dvc repro train`, or Zhang et al.'s colorization_release_v2-9b330a0b.pth")
     c.add_argument("--T", type=_temperature, default=ZHANG_T,
                    help="annealed-mean temperature in [0, 10] (0 = mode, 1 = mean)")
-    c.add_argument("--size", type=_size, default=None, help="short side the network sees (None: its training size)")
+    c.add_argument("--size", type=_size, default=None, help="short side the network sees (default: the size the "
+                                                            "model was trained at)")
     c.add_argument("--max-megapixels", type=_megapixels, default=100.0,
                    help="refuse photos larger than this (decompression bombs)")
-    c.add_argument("-r", "--recursive", action="store_true", help="take the images in subfolders of a folder too")
+    c.add_argument("-r", "--recursive", action="store_true",
+                   help="take the images in subfolders of a folder too, each into the same subfolder of the output")
     c.add_argument("--cpu", action="store_true", help="stay on the CPU even when a GPU is present")
     v = sub.add_parser("verify", formatter_class=defaults,
                        help="walk this run's stages against the committed reference, then its metrics against the "

@@ -78,17 +78,22 @@ def input_problem(path) -> str | None:
     return None
 
 
-def expand_inputs(inputs, recursive=False) -> list:
-    """Each input as given, and for a folder the entries in it (under it with ``recursive``),
-    sorted, hidden ones left out; odd entries (pipes, broken links) stay in, to be reported."""
-    out = []
+def expand_inputs(inputs, recursive=False) -> dict:
+    """Each input -> the folder its output goes in, relative to the output folder: a file given
+    by name goes at the top, a folder's entries at the top too and (with ``recursive``) those
+    of its subfolders in the same subfolders, so the output mirrors the input tree. Sorted,
+    hidden entries left out; odd entries (pipes, broken links) stay in, to be reported."""
+    out = {}
     for src in inputs:
         p = Path(src)
         if not p.is_dir():
-            out.append(str(src))
+            out.setdefault(str(src), Path())
             continue
         entries = p.rglob("*") if recursive else p.iterdir()
-        out += sorted(str(f) for f in entries if not f.name.startswith(".") and not _is_folder(f))
+        for f in sorted(entries):
+            hidden = any(part.startswith(".") for part in f.relative_to(p).parts)
+            if not hidden and not _is_folder(f):
+                out.setdefault(str(f), f.parent.relative_to(p))
     return out
 
 
@@ -107,20 +112,25 @@ def _safe_resolve(p: Path) -> Path:
 
 
 def output_names(inputs, out_dir) -> dict:
-    """input path -> its output path: ``<stem>_colorized.png``, or ``<name>_colorized.png``
-    where two inputs share a stem, with a counter if even that repeats; never an input."""
+    """input path -> its output path: ``<subfolder>/<stem>_colorized.png`` (``inputs`` maps each
+    path to its subfolder, as ``expand_inputs`` gives it; a list puts all at the top), or
+    ``<name>_colorized.png`` where two inputs of one folder share a stem, with a counter if even
+    that repeats; never an input."""
+    if not isinstance(inputs, dict):
+        inputs = {src: Path() for src in inputs}
     stems = {}
-    for src in inputs:
-        stems.setdefault(Path(src).stem, []).append(src)
+    for src, sub in inputs.items():
+        stems.setdefault((sub, Path(src).stem), []).append(src)
     taken = {_safe_resolve(Path(s)) for s in inputs}
     names = {}
-    for src in inputs:
+    for src, sub in inputs.items():
         p = Path(src)
-        base = p.stem if len(stems[p.stem]) == 1 else p.name.replace(".", "_")
-        dst, n = Path(out_dir) / f"{base}_colorized.png", 1
+        base = p.stem if len(stems[(sub, p.stem)]) == 1 else p.name.replace(".", "_")
+        folder = Path(out_dir) / sub
+        dst, n = folder / f"{base}_colorized.png", 1
         while _safe_resolve(dst) in taken:
             n += 1
-            dst = Path(out_dir) / f"{base}_colorized_{n}.png"
+            dst = folder / f"{base}_colorized_{n}.png"
         taken.add(_safe_resolve(dst))
         names[src] = dst
     return names

@@ -89,7 +89,7 @@ def labelled_real(study: dict | None, variant: str) -> str:
     if not m:
         return "–"
     if m["fool_rate"] is None:
-        return "no responses"
+        return m["summary"] if m.get("n_excluded") else "no responses"
     return f"{with_interval(m['fool_rate'], m['ci95'])} ({m['n_participants']} people)"
 
 

@@ -246,5 +246,18 @@ def analyse(trials: pd.DataFrame, methods, max_vigilance_misses: int, seed: int 
     """Per method, the summary of the scored trials of the participants not excluded."""
     excluded = vigilance_exclusions(trials, max_vigilance_misses) if not trials.empty else {}
     kept = trials[~trials.participant.isin(list(excluded)) & (trials.kind == "scored")]
-    return {"methods": {m: summarise(kept[kept.method == m], seed) for m in methods},
-            "excluded": [{"participant": p, "reason": why} for p, why in sorted(excluded.items())]}
+    out = {}
+    for m in methods:
+        out[m] = summarise(kept[kept.method == m], seed)
+        received = sorted(set(trials.participant[trials.method == m]))
+        dropped = {p: excluded[p] for p in received if p in excluded}
+        out[m].update(n_received=len(received), n_excluded=len(dropped))
+        if dropped:
+            why = "; ".join(sorted(set(dropped.values())))
+            said = f"{_count(len(received), 'response')} received, {len(dropped)} excluded ({why})"
+            out[m]["summary"] = said if out[m]["fool_rate"] is None else f"{out[m]['summary']}; {said}"
+    return {"methods": out, "excluded": [{"participant": p, "reason": why} for p, why in sorted(excluded.items())]}
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -25,8 +25,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .study import (MAX_RESPONSE_BYTES, ResponseError, normalise_participant, read_responses, read_trials_js,
-                    response_files)
+from .study import (MAX_RESPONSE_BYTES, ResponseError, normalise_participant, read_responses,
+                    read_trials_js, response_files, vigilance_exclusions)
 
 DEFAULT_PORT, DEFAULT_HOST = 8000, "127.0.0.1"
 DEFAULT_SITE, DEFAULT_RESPONSES = "reports/study", "data/study/responses"
@@ -53,6 +53,7 @@ class Study:
             stale.unlink(missing_ok=True)
         trials = read_trials_js(self.site / "trials.js")
         self.methods = list(trials["methods"])
+        self.max_misses = trials.get("maxVigilanceMisses")  # the analysis's exclusion rule, to tell it at once
         self.known = {t["id"] for group in trials["trials"].values() for t in group}
         self.lock = threading.Lock()
         self.assigned = {}  # participant -> method, this server's sessions
@@ -106,7 +107,10 @@ class Study:
         _fsync_dir(self.responses)
         with self.lock:
             self.assigned.setdefault(participant, frame["method"].iloc[0])
-        return HTTPStatus.CREATED, f"stored the answers of {participant!r}"
+        rule = self.max_misses
+        excluded = vigilance_exclusions(frame, rule).get(participant) if rule is not None else None
+        return HTTPStatus.CREATED, f"stored the answers of {participant!r}" + (
+            f"; excluded from the analysis: {excluded}" if excluded else "")
 
 
 def _fsync_dir(folder):
@@ -197,10 +201,10 @@ class Handler(SimpleHTTPRequestHandler):
                 return None
         status, message = self.study.store(body)
         self._reply(status, message)
-        who = message.split("'")[1] if "'" in message else "-"
-        print(f"study serve: {int(status)} {status.phrase.lower()}: {who}", flush=True)
 
     def _reply(self, status, text, kind="text/plain; charset=utf-8"):
+        if self.command == "POST":  # one line per answer stored, refused or excluded: the id, never the answers
+            print(f"study serve: {int(status)} {status.phrase.lower()}: {text}", flush=True)
         data = text.encode()
         self.send_response(status)
         self.send_header("Content-Type", kind)

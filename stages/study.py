@@ -61,7 +61,8 @@ def main():
         shutil.copyfile(SITE_SRC / name, OUT / name)
     with atomic_path(OUT / "trials.js") as tmp:
         write_trials_js(tmp, {"displayMs": s["display_ms"], "feedbackMs": FEEDBACK_MS, "seed": s["seed"],
-                              "methods": list(s["methods"]), "trials": trials})
+                              "methods": list(s["methods"]), "maxVigilanceMisses": s["max_vigilance_misses"],
+                              "trials": trials})
     say(f"study: {len(rows['scored'])} scored pairs per session ({', '.join(s['methods'])}), "
         f"{len(rows['practice'])} practice, {len(rows['vigilance'])} vigilance, {s['display_ms']} ms each; open "
         f"{OUT / 'index.html'} in a browser, or serve it: python -m colorization study serve")

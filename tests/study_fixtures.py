@@ -31,7 +31,7 @@ def make_site(folder, methods=("ours", "random"), n_scored=4, n_practice=1, n_vi
     for name in ("index.html", "study.css", "study.js"):
         shutil.copyfile(ROOT / "colorization" / "study_site" / name, folder / name)
     write_trials_js(folder / "trials.js", {"displayMs": display_ms, "feedbackMs": 200, "seed": 0,
-                                           "methods": list(methods), "trials": trials})
+                                           "methods": list(methods), "maxVigilanceMisses": 0, "trials": trials})
     return folder
 
 

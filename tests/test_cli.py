@@ -1,3 +1,4 @@
+import pytest
 import numpy as np
 import torch
 from PIL import Image
@@ -43,14 +44,23 @@ def test_a_folder_colorizes_its_images_and_its_subfolders_with_recursive(tmp_pat
     model = _model(tmp_path)
     photos = tmp_path / "family"
     (photos / "1950s").mkdir(parents=True)
-    for name in ("a.jpg", "b.png", "1950s/c.jpg"):
+    for name in ("a.jpg", "b.png", "1950s/c.jpg", "1950s/a.jpg"):
         Image.new("RGB", (20, 16), (90, 120, 30)).save(photos / name)
     (photos / ".hidden.jpg").write_text("not shown")
     assert main(["colorize", str(photos), "-o", str(tmp_path / "out"), "--model", str(model)]) == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a_colorized.png", "b_colorized.png"]
     assert main(["colorize", str(photos), "-o", str(tmp_path / "all"), "--model", str(model), "--recursive"]) == 0
-    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == ["a_colorized.png", "b_colorized.png",
-                                                                     "c_colorized.png"]
+    # the output mirrors the input tree: same-named photos of two folders keep their names
+    made = sorted(str(p.relative_to(tmp_path / "all")) for p in (tmp_path / "all").rglob("*.png"))
+    assert made == ["1950s/a_colorized.png", "1950s/c_colorized.png", "a_colorized.png", "b_colorized.png"]
+
+
+def test_help_shows_defaults_only_where_there_is_one(capsys):
+    with pytest.raises(SystemExit):
+        main(["colorize", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: None)" not in text and "(default: False)" not in text
+    assert "(default: models/colorizer.pt)" in text and "(default: 0.38)" in text
 
 
 def test_the_classifier_or_a_folder_as_model_is_one_line_saying_what_it_is(tmp_path):

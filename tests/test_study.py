@@ -114,6 +114,20 @@ def test_the_two_way_interval_is_wider_than_wilson_when_people_differ():
     assert boot > 1.5 * naive
 
 
+def test_a_study_whose_only_participant_is_excluded_says_received_and_excluded(tmp_path):
+    from colorization.report import labelled_real
+
+    folder = tmp_path / "responses"
+    folder.mkdir()
+    (folder / "f.csv").write_text(results_csv("sleepy", vigilance_missed=True))
+    trials, _, _ = collect_responses(folder, KNOWN, {"ours": 4})
+    result = analyse(trials, ["ours"], max_vigilance_misses=0)
+    ours = result["methods"]["ours"]
+    assert ours["fool_rate"] is None and (ours["n_received"], ours["n_excluded"]) == (1, 1)
+    assert ours["summary"] == "1 response received, 1 excluded (missed 1 of 1 vigilance trials (at most 0 allowed))"
+    assert labelled_real(result, "ours") == ours["summary"]
+
+
 def test_summary_with_no_responses_is_explicit():
     s = summarise(pd.DataFrame(columns=["participant", "image", "fooled"]))
     assert s["n_participants"] == 0 and s["fool_rate"] is None and s["summary"] == "no responses yet"

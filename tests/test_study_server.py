@@ -79,6 +79,22 @@ def test_a_second_post_of_a_participant_is_refused_and_the_first_file_kept(serve
     assert post(srv, results_csv(" ana "))[0] == 409  # the same person once trimmed
 
 
+def test_the_server_logs_each_stored_refused_and_excluded_answer_in_one_line(server, capsys):
+    srv, _, _ = server
+    assert post(srv, results_csv("ana"))[0] == 201
+    assert post(srv, results_csv("ana"))[0] == 409
+    assert post(srv, results_csv("sleepy", vigilance_missed=True))[0] == 201
+    assert post(srv, "hello,world\n1,2\n")[0] == 400
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("study serve:")]
+    assert lines == ["study serve: 201 created: stored the answers of 'ana'",
+                     "study serve: 409 conflict: participant 'ana' already has a results file",
+                     "study serve: 201 created: stored the answers of 'sleepy'; excluded from the analysis: missed 1 "
+                     "of 1 vigilance trials (at most 0 allowed)",
+                     "study serve: 400 bad request: not a results file: missing columns ['participant', 'trial', "
+                     "'image', 'real_side', 'answer', 'response_ms']"]
+    assert all(",left," not in line and ",right," not in line for line in lines)  # no answers in the log
+
+
 def test_oversized_garbage_and_wrong_bodies_are_refused_with_a_reason(server):
     srv, _, responses = server
     status, _ = post(srv, "x" * (2 << 20))
