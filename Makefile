@@ -49,7 +49,7 @@ repro: setup check
 	$(BIN)/python -m colorization fsck --lock-only
 	$(BIN)/dvc repro
 	$(BIN)/python -m colorization fsck --keep-lock
-	$(BIN)/dvc metrics show reports/metrics.json
+	@$(BIN)/python -m colorization results
 
 # Every artefact in the workspace and every object in DVC's cache against its hash.
 fsck: $(VENV)/.installed

@@ -1,6 +1,7 @@
 """Command line of the project.
 
     python -m colorization colorize old_photo.jpg family/ -o out/ [--recursive]
+    python -m colorization results                     # Table 2 of the finished run, readable
     python -m colorization verify                      # this run against the committed reference
     python -m colorization data imagenette imagenette2-320.tgz data/imagenette
     python -m colorization study serve                 # the perceptual study on the local network
@@ -154,6 +155,10 @@ def parser():
     v.add_argument("--write-reference", metavar="DIR", nargs="?", const="",
                    help="write this finished run's stage signatures and replay inputs as the reference (to DIR, or "
                         "where verify looks for this data source's)")
+    r = sub.add_parser("results", formatter_class=defaults,
+                       help="Table 2 of the finished run as a person reads it, its findings, and whether the tracked "
+                            "outputs still match the committed reference")
+    r.add_argument("--metrics", default="reports/metrics.json", help="the run's metrics")
     f = sub.add_parser("fsck", help="hash the workspace's artefacts and DVC's cache; name each corrupt file and how "
                                     "to recover it")
     f.add_argument("--lock-only", action="store_true", help="only check that dvc.lock is whole (before `dvc repro`)")
@@ -202,6 +207,10 @@ def main(argv=None):
             from .verify import verify_command
 
             return verify_command(args)
+        if args.command == "results":
+            from .results import results_command
+
+            return results_command(args)
         if args.command == "fsck":
             return fsck_command(args)
         if args.command == "data":

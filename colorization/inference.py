@@ -147,10 +147,21 @@ def preview_images(val: np.ndarray, n: int = N_PREVIEW) -> np.ndarray:
     return np.array(val[idx])
 
 
+PREVIEW_ROWS = ("input", "ours", "truth")
+
+
 def preview_grid(model, truth: np.ndarray, device, T: float = ZHANG_T):
-    """Rows: grey input, colourized, ground truth, as one PIL image (dvclive logs it)."""
-    from PIL import Image
+    """Rows, each labelled at its left: grey input, colourized, ground truth, as one PIL image
+    (dvclive logs it)."""
+    from PIL import Image, ImageDraw
 
     model.eval()
     rows = [grey_uint8(truth), colorize_uint8(model, truth, T, device), truth]
-    return Image.fromarray(np.concatenate([np.concatenate(list(r), 1) for r in rows], 0))
+    grid = np.concatenate([np.concatenate(list(r), 1) for r in rows], 0)
+    h, label_width = truth.shape[1], 40
+    canvas = Image.new("RGB", (label_width + grid.shape[1], grid.shape[0]), "white")
+    canvas.paste(Image.fromarray(grid), (label_width, 0))
+    draw = ImageDraw.Draw(canvas)
+    for k, name in enumerate(PREVIEW_ROWS):
+        draw.text((3, k * h + h // 2 - 5), name, fill="black")
+    return canvas

@@ -59,7 +59,7 @@ def probe_table(top1, intervals, ci, findings, n_classes, n_train, n_val, params
         key = f"{a}_minus_{b}"
         cells = [f"{100 * (top1[a][layer] - top1[b][layer]):+.1f} [{100 * ci[key][layer][0]:+.1f}, "
                  f"{100 * ci[key][layer][1]:+.1f}]" for layer in LAYERS]
-        lines.append(f"| {a} − {b} | " + " | ".join(cells) + " |")
+        lines.append(f"| {_short(a)} − {_short(b)} | " + " | ".join(cells) + " |")
     lines += ["", "## Findings", "", *[f"- {f}" for f in findings], "",
               "## Published: Zhang et al. (AlexNet on ImageNet-1k, 1000 classes)", "",
               "Top-1 (%) with the released protocol, read from the split-brain paper's plot (approximate); "
@@ -69,5 +69,10 @@ def probe_table(top1, intervals, ci, findings, n_classes, n_train, n_val, params
               "| initialisation | " + " | ".join(ZHANG_PROBE_LAYERS) + " |",
               "|---" * (len(ZHANG_PROBE_LAYERS) + 1) + "|"]
     for init in ("supervised", "random", "colorization"):
-        lines.append(f"| {NAMES[init].split(' (')[0]} | " + " | ".join(f"{v:.1f}" for v in ZHANG_PROBE[init]) + " |")
+        lines.append(f"| {_short(init)} | " + " | ".join(f"{v:.1f}" for v in ZHANG_PROBE[init]) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _short(init: str) -> str:
+    """"colourization", "random", "labels": an initialisation's name in prose and row labels."""
+    return NAMES[init].split(" (")[0]

@@ -30,7 +30,10 @@ class Progress:
         if enabled and self.stream.isatty():
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, initial=initial, desc=desc, unit=unit, mininterval=2, file=self.stream)
+            # smoothing 0.05: the rate (and the time left) averages over many steps, so a moment of
+            # load on a shared machine does not swing the estimate (tqdm's default 0.3 does)
+            self._bar = tqdm(total=total, initial=initial, desc=desc, unit=unit, mininterval=2, file=self.stream,
+                             smoothing=0.05)
 
     def update(self, n=1, **values):
         self.done += n
@@ -43,6 +46,8 @@ class Progress:
             self._print()
 
     def line(self) -> str:
+        """The time left is estimated from the mean rate since this run started, not from the
+        last interval alone: one slow step under load moves it little."""
         elapsed = time.perf_counter() - self._start
         rate = (self.done - self._start_done) / elapsed if elapsed > 0 else 0.0
         parts = [f"{self.desc}: {self.done}/{self.total} {self.unit}"]

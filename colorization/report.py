@@ -10,6 +10,7 @@ from .variants import ABLATION, ABLATION_LABELS, FINDINGS, LABELS, PIPELINE
 PAPER_COLUMNS = [("auc", "AuC"), ("auc_rebal", "AuC rebalanced"), ("auc_rebal_eq", "AuC rebalanced (equal per bin)"),
                  ("top1", "top-1"), ("top5", "top-5")]
 MODERN_COLUMNS = [("colorfulness", "colourfulness"), ("delta_cf", "ΔCF"), ("psnr", "PSNR (dB)"), ("ssim", "SSIM")]
+METRIC_NAMES = dict(PAPER_COLUMNS + MODERN_COLUMNS)  # a metric's name in every generated table
 ABLATION_COLUMNS = [("auc", "AuC", 100, 1), ("auc_rebal", "AuC rebalanced", 100, 1), ("top1", "top-1", 100, 1),
                     ("top5", "top-5", 100, 1), ("colorfulness", "colourfulness", 1, 1)]
 FIGURES = [

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from .report import METRIC_NAMES
 from .variants import FINDINGS
 
 METRICS = ("auc", "auc_rebal", "auc_rebal_eq", "top1", "top5", "colorfulness", "delta_cf", "psnr", "ssim")
@@ -59,8 +60,9 @@ def seed_table(summary: dict, runs: list, source: str, iterations: int) -> str:
              "| metric (ours) | main run | mean ± sd | min | max |", "|---|---|---|---|---|"]
     for name, s in summary["metrics"].items():
         metric = name.split(".", 1)[1]
-        lines.append(f"| {metric} | {_fmt(metric, main['ours'][metric])} | {_fmt(metric, s['mean'])} ± "
-                     f"{_fmt(metric, s['sd'])} | {_fmt(metric, s['min'])} | {_fmt(metric, s['max'])} |")
+        lines.append(f"| {METRIC_NAMES.get(metric, metric)} | {_fmt(metric, main['ours'][metric])} | "
+                     f"{_fmt(metric, s['mean'])} ± {_fmt(metric, s['sd'])} | {_fmt(metric, s['min'])} | "
+                     f"{_fmt(metric, s['max'])} |")
     lines += ["", "## The findings over seeds", "",
               "A finding holds in a seed when that run's paired 95 % interval (the same image resamples for both "
               "variants) excludes 0.", "",

@@ -19,7 +19,22 @@ HEADLINE = {
 }
 
 
+PERCENT = ("auc", "auc_rebal", "auc_rebal_eq", "top1", "top5")  # fractions, shown in percent as every report does
+RANGE = {**{m: (0.0, 1.0) for m in PERCENT}, "ssim": (-1.0, 1.0), "colorfulness": (0.0, math.inf),
+         "psnr": (0.0, math.inf)}
+
+
 def band(variant, metric, ref_metrics, ref_ci, seeds) -> tuple:
+    """(low, high, what the band covers), clipped to the values the metric can take (a top-1
+    band never reaches past 100 %), or None when the reference lacks the metric."""
+    b = _band(variant, metric, ref_metrics, ref_ci, seeds)
+    if b is None:
+        return None
+    floor, ceiling = RANGE.get(metric, (-math.inf, math.inf))
+    return max(b[0], floor), min(b[1], ceiling), b[2]
+
+
+def _band(variant, metric, ref_metrics, ref_ci, seeds) -> tuple:
     """(low, high, what the band covers) for one metric, or None when the reference lacks it."""
     value = ref_metrics.get(variant, {}).get(metric)
     lo, hi = ref_ci.get(variant, {}).get(metric, (math.nan, math.nan))
@@ -50,10 +65,14 @@ def verify(run_metrics: dict, ref_metrics: dict, ref_ci: dict, seeds: dict | Non
 
 def table(rows) -> str:
     def num(name, x):
-        return f"{x:.4f}" if name.endswith(("auc", "auc_rebal", "auc_rebal_eq", "top1", "top5", "ssim")) else f"{x:.2f}"
+        metric = name.split(".", 1)[1]
+        if metric in PERCENT:
+            return f"{100 * x:.2f}"
+        return f"{x:.4f}" if metric == "ssim" else f"{x:.2f}"
 
     head = f"{'metric':<22} {'this run':>9} {'reference':>9}   {'band':<19} {'covers':<25} verdict"
-    lines = [head, "-" * len(head)]
+    lines = ["AuC and top-k in percent, SSIM in [-1, 1], colourfulness and PSNR on their own scales.", "", head,
+             "-" * len(head)]
     for name, value, ref, lo, hi, covers, ok in rows:
         lines.append(f"{name:<22} {num(name, value):>9} {num(name, ref):>9}   [{num(name, lo)}, {num(name, hi)}]"
                      .ljust(64) + f" {covers:<25} {'within' if ok else 'OUTSIDE'}")

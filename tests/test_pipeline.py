@@ -212,6 +212,20 @@ def test_verify_passes_on_the_run_itself_and_refuses_an_edited_result(repo):
     _run(["git", "checkout", "--", "reports/metrics.json"], repo)
 
 
+def test_the_plots_page_shows_each_curve_once_with_readable_axes_and_one_colour_per_variant(repo):
+    import json
+
+    out = subprocess.run(DVC + ["plots", "show", "--json"], cwd=repo, env=_env(), capture_output=True, text=True)
+    plots = json.loads(out.stdout)["data"]
+    vega = {name: p[0]["content"] for name, p in plots.items() if p[0]["type"] == "vega"}
+    assert set(vega) == {"learning_curve", "learning_rate", "training_throughput", "auc_curves"}  # loss once
+    assert vega["learning_rate"]["encoding"]["y"]["axis"]["format"] == ".1e"  # 3.0e-4, not "0"
+    assert vega["auc_curves"]["encoding"]["color"]["field"] == "field"  # a colour per variant, not per revision
+    assert {row["field"] for row in vega["auc_curves"]["data"]["values"]} == {"gt", "grey", "random", "ours"}
+    images = [name for name, p in plots.items() if p[0]["type"] == "image"]
+    assert images and all("preview" in name for name in images)
+
+
 def test_plots_render_with_no_network(repo):
     _run(DVC + ["plots", "show", "-o", "dvc_plots"], repo)
     page = (repo / "dvc_plots" / "index.html").read_text()

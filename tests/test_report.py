@@ -61,3 +61,91 @@ def test_the_ablation_table_has_a_row_per_variant_in_percent_beside_zhangs():
     assert f"| {ABLATION_LABELS['grey']} | 51.0 [49.0, 53.0] |" in text  # percent, with the interval
     assert "| 42.0 [42.0, 42.0] |" in text  # colourfulness on its own scale
     assert text.rstrip().endswith("Settings: 600 iterations.")
+
+
+def test_the_last_screen_of_a_run_is_table2_in_percent_and_says_when_tracked_outputs_changed(tmp_path, capsys):
+    import json
+    import subprocess
+
+    from colorization.__main__ import main
+    from colorization.variants import LABELS
+
+    metrics = {v: {"auc": 0.8, "auc_rebal": 0.7, "top1": 0.25, "top5": 0.5, "colorfulness": 40.0, "delta_cf": 3.0,
+                   "psnr": 21.0, "ssim": 0.9} for v in ("gt", "grey", "random", "ours")}
+    metrics["ours"]["top1"] = 0.5
+    metrics["zhang"] = {"skipped": "no weights given"}
+    ci = {"ours_minus_grey": {"auc_rebal": [-0.1, 0.1], "top1": [0.1, 0.4], "top5": [-0.1, 0.1]},
+          "gt_minus_ours": {"top1": [-0.3, -0.2]}}
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "metrics.json").write_text(json.dumps(metrics))
+    (tmp_path / "reports" / "metrics_ci.json").write_text(json.dumps(ci))
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "reference"], check=True)
+
+    def screen():
+        import os
+
+        cwd = os.getcwd()
+        os.chdir(tmp_path)
+        try:
+            assert main(["results"]) == 0
+        finally:
+            os.chdir(cwd)
+        return capsys.readouterr().out
+
+    text = screen()
+    row = next(line for line in text.splitlines() if line.startswith(LABELS["ours"]))
+    assert row.split()[-8:] == ["80.0", "70.0", "50.0", "50.0", "40.0", "3.0", "21.0", "0.900"]
+    assert "skipped: no weights given" in text and "top-1: ours > greyscale: +25.0 points [+10.0, +40.0]" in text
+    assert "make verify" not in text  # the tree is the committed one
+    metrics["ours"]["top1"] = 0.45
+    (tmp_path / "reports" / "metrics.json").write_text(json.dumps(metrics))
+    text = " ".join(screen().split())
+    assert "1 tracked output file(s) differ from the committed reference run" in text and "make verify" in text
+
+
+def test_generated_tables_use_readable_metric_names_and_one_spelling_of_colourization():
+    import re
+
+    from colorization.probe import LAYERS
+    from colorization.probe_report import probe_findings, probe_table
+    from colorization.seeds import seed_table, summarise_seeds
+    from colorization.variants import FINDINGS
+
+    keys = ("auc", "auc_rebal", "auc_rebal_eq", "top1", "top5", "colorfulness", "delta_cf", "psnr", "ssim")
+    runs = [{"seed": s, "main_run": s == 0, "ours": {k: 0.5 + 0.01 * s for k in keys},
+             "findings": {f"{pair}.{key}": {"difference": 0.1, "interval": [0.05, 0.15]} for _, pair, key in FINDINGS}}
+            for s in range(3)]
+    seeds_md = seed_table(summarise_seeds(runs), runs, "synthetic", 600)
+    rows = [row for row in seeds_md.splitlines() if row.startswith("| ") and "main run" not in row]
+    names = [row.split("|")[1].strip() for row in rows]
+    assert "AuC rebalanced" in names and "top-1" in names and "ΔCF" in names
+    assert not set(names) & set(keys)  # no raw keys as row names
+    top1 = {init: {layer: 0.2 + 0.01 * i for i, layer in enumerate(LAYERS)} for init in
+            ("colorization", "random", "supervised")}
+    ci = {f"{a}_minus_{b}": {layer: [0.01, 0.05] for layer in LAYERS} for a, b in
+          (("colorization", "random"), ("supervised", "random"), ("supervised", "colorization"))}
+    intervals = {init: {layer: [0.1, 0.3] for layer in LAYERS} for init in top1}
+    params = {"train": {"seed": 0, "iterations": 600, "batch_size": 32}, "probe": {"epochs": 3, "dims": 512}}
+    probe_md = probe_table(top1, intervals, ci, probe_findings(top1, ci), 33, 100, 50, params)
+    prose = re.sub(r"`[^`]*`|\S+\.(?:pth|py|json)\b", "", probe_md + seeds_md)  # code and file names aside
+    assert not re.search(r"[Cc]olori[sz]ation", prose), re.findall(r".{30}[Cc]olori[sz]ation.{10}", prose)
+
+
+def test_the_time_left_follows_the_mean_rate_not_the_last_slow_step(monkeypatch):
+    import io
+
+    from colorization import progress as P
+
+    clock = [0.0]
+    monkeypatch.setattr(P.time, "perf_counter", lambda: clock[0])
+    bar = P.Progress(100, "train", stream=io.StringIO(), every=1e9)
+    for _ in range(10):  # 1 s per step
+        clock[0] += 1.0
+        bar.update(1)
+    assert bar.line().endswith("1 min 30 s left")
+    clock[0] += 10.0  # one step under load: the last interval alone would say 890 s
+    bar.update(1)
+    assert bar.line().endswith("2 min 42 s left")  # 89 steps at 11/20 it/s

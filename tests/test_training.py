@@ -346,3 +346,15 @@ def test_the_stages_and_the_bench_scripts_build_their_runs_from_the_params_rules
     for stage in ("train.py", "ablation/train.py", "seeds/train.py"):
         text = (ROOT / "stages" / stage).read_text()
         assert "run_training(run" in text or "run_training(TrainingRun" in text, stage
+
+
+def test_the_training_preview_labels_its_rows():
+    from colorization.inference import PREVIEW_ROWS, preview_grid
+
+    torch.manual_seed(0)
+    truth = np.random.default_rng(0).integers(0, 255, (4, 16, 16, 3), dtype=np.uint8)
+    grid = np.asarray(preview_grid(ColorizationNet(0.0625), truth, torch.device("cpu")))
+    assert grid.shape == (16 * len(PREVIEW_ROWS), 40 + 4 * 16, 3)
+    assert (grid[32:, 40:] == truth.transpose(1, 0, 2, 3).reshape(16, 64, 3)).all()  # the last row is the truth
+    for k in range(len(PREVIEW_ROWS)):  # each row's label strip has ink
+        assert (grid[16 * k : 16 * (k + 1), :40] < 128).any(), PREVIEW_ROWS[k]

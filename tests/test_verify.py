@@ -73,3 +73,17 @@ def test_a_walk_names_the_first_stage_that_diverges():
               Check("train", "t", "DIVERGES"), Check("colour conversion", "c", "same")]
     assert first_divergence(checks) == "train"
     assert first_divergence([c for c in checks if c.verdict != "DIVERGES"]) is None
+
+
+def test_bands_stay_inside_what_the_metric_can_take_and_print_in_percent():
+    """A top-1 of 93 % with a wide interval must not get a band past 100 %; the table speaks
+    in the reports' units."""
+    from colorization.verify import band, table, verify
+
+    ref = {"gt": {"top1": 0.93, "top5": 1.0}, "ours": {"psnr": 1.0}}
+    ci = {"gt": {"top1": [0.88, 0.98], "top5": [1.0, 1.0]}, "ours": {"psnr": [0.5, 1.5]}}
+    lo, hi, _ = band("gt", "top1", ref, ci, None)
+    assert (round(lo, 6), hi) == (0.78, 1.0)
+    assert band("ours", "psnr", ref, ci, None)[0] == 0.0  # widened below 0 dB: clipped
+    text = table(verify({"gt": {"top1": 0.9312, "top5": 1.0}}, ref, ci, None))
+    assert "gt.top1                    93.12     93.00   [78.00, 100.00]" in text and "in percent" in text
