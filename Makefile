@@ -77,15 +77,20 @@ gpu-check: setup
 
 # The optional pipelines, after `make repro`: Zhang et al.'s Table 1 loss ablation, the seed
 # study, the linear probes of Zhang's section 3.3.
-ablation: setup check
+# Each one's dvc.yaml is written from its pipeline.yaml on first use (and when that changes), so
+# that until then `dvc status` has nothing of it to report.
+%/dvc.yaml: %/pipeline.yaml
+	cp $< $@
+
+ablation: setup check ablation/dvc.yaml
 	$(BIN)/dvc repro ablation/dvc.yaml
 	$(BIN)/dvc metrics show reports/ablation.json
 
-seeds: setup check
+seeds: setup check seeds/dvc.yaml
 	$(BIN)/dvc repro seeds/dvc.yaml
 	@cat reports/seeds.md
 
-probe: setup check
+probe: setup check probe/dvc.yaml
 	$(BIN)/dvc repro probe/dvc.yaml
 	@cat reports/probe.md
 

@@ -8,6 +8,7 @@ stage. No stage script imports another stage script."""
 import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -89,7 +90,8 @@ def inert(path):
         or isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant) for n in tree.body)
 
 
-PIPELINES = ("dvc.yaml", "ablation/dvc.yaml", "seeds/dvc.yaml", "probe/dvc.yaml")
+# The optional pipelines' dvc.yaml is written from their pipeline.yaml by `make ablation` etc.
+PIPELINES = ("dvc.yaml", "ablation/pipeline.yaml", "seeds/pipeline.yaml", "probe/pipeline.yaml")
 
 
 def stages():
@@ -318,13 +320,25 @@ def test_the_optional_pipelines_outputs_are_neither_committed_nor_left_untracked
     assert sorted(ignored) == sorted(outputs)
     # nor their lock files, which would record another machine's hashes (and, stale, make a
     # fresh clone's `dvc status` call the stages modified and a reader's `dvc pull` fail)
-    locks = [f"{name}/dvc.lock" for name in ("ablation", "seeds", "probe")]
-    assert all((ROOT / lock).parent.joinpath("dvc.yaml").is_file() for lock in locks)
+    # nor their dvc.yaml, written by `make <pipeline>` from pipeline.yaml: DVC's `dvc status`
+    # reports every stage of every dvc.yaml it finds, and a pipeline never run here is no news
+    locks = [f"{name}/dvc.{kind}" for name in ("ablation", "seeds", "probe") for kind in ("lock", "yaml")]
+    assert all((ROOT / lock).parent.joinpath("pipeline.yaml").is_file() for lock in locks)
     tracked = subprocess.run(["git", "ls-files", *locks], cwd=ROOT, capture_output=True, text=True).stdout.split()
-    assert not tracked, f"committed lock files of optional pipelines: {tracked}"
+    assert not tracked, f"committed lock or pipeline files of optional pipelines: {tracked}"
 
 
 def test_each_stage_says_which_of_the_pipeline_it_is_in_dvc_yaml_order():
     from stages.common import PIPELINE
 
     assert list(PIPELINE) == [n for n in stages() if ":" not in n]
+
+
+def test_every_make_target_is_documented_in_the_readme():
+    makefile = (ROOT / "Makefile").read_text()
+    phony = re.search(r"^\.PHONY:(.*?)(?<!\\)$", makefile, re.M | re.S).group(1).replace("\\\n", " ").split()
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Every `make` target", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\| `make ([\w-]+)`", table, re.M)
+    assert sorted(listed) == sorted(phony), f"undocumented: {sorted(set(phony) - set(listed))}; " \
+                                           f"not targets: {sorted(set(listed) - set(phony))}"
