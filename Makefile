@@ -92,7 +92,7 @@ seeds: setup check seeds/dvc.yaml
 
 probe: setup check probe/dvc.yaml
 	$(BIN)/dvc repro probe/dvc.yaml
-	@cat reports/probe.md
+	@cat reports/probe.md reports/finetune.md
 
 # This run, stage by stage, against the committed reference (reports/reference/verify/), then
 # its metrics against the reference's seed spread. verify-env: before any run, whether this
@@ -113,7 +113,8 @@ figures: setup
 reference: $(VENV)/.installed
 	$(BIN)/python -m colorization verify --write-reference
 	mkdir -p reports/reference
-	for f in ablation.md seeds.json seeds.md probe.json probe_ci.json probe.md; do \
+	for f in ablation.md seeds.json seeds.md probe.json probe_ci.json probe.md finetune.json finetune_ci.json \
+	         finetune.md; do \
 	  [ ! -f reports/$$f ] || cp reports/$$f reports/reference/$$f; done
 
 # The perceptual study on the local network: python -m colorization study serve --help

@@ -251,25 +251,51 @@ def seed_findings(runs, findings):
     return fig
 
 
-PROBE_COLOURS = {"colorization": COLOURS["ours"], "random": COLOURS["grey"], "supervised": COLOURS["zhang"]}
+PROBE_COLOURS = {"colorization": COLOURS["ours"], "random": COLOURS["grey"], "supervised": COLOURS["zhang"],
+                 "random_default": "#bbbbbb"}
 
 
-def probe_layers(top1: dict, intervals: dict, chance: float):
-    """Fig. 7 style: probe top-1 against layer, one line per initialisation, 95 % bands, chance."""
+def probe_layers(top1: dict, intervals: dict, chance: float, names: dict):
+    """Fig. 7 style: probe top-1 against layer, one line per initialisation (``names``: their
+    labels), 95 % bands, chance."""
     fig, ax = plt.subplots(figsize=(5.4, 3.6))
-    for init in ("supervised", "colorization", "random"):
+    for init in (i for i in ("supervised", "colorization", "random", "random_default") if i in top1):
         layers = list(top1[init])
         x = np.arange(len(layers))
         y = np.array([top1[init][k] for k in layers]) * 100
         lo = np.array([intervals[init][k][0] for k in layers]) * 100
         hi = np.array([intervals[init][k][1] for k in layers]) * 100
-        ax.plot(x, y, "o-", color=PROBE_COLOURS[init], label=init, lw=1.4, ms=4)
+        ax.plot(x, y, "o-", color=PROBE_COLOURS[init], label=names[init], lw=1.4, ms=4)
         ax.fill_between(x, lo, hi, color=PROBE_COLOURS[init], alpha=0.18, lw=0)
     ax.axhline(100 * chance, color="#555555", lw=0.8, ls="--", label="chance")
     ax.set_xticks(x, layers)
     ax.set_xlabel("layer (frozen)")
     ax.set_ylabel("linear probe top-1 (%)")
     ax.set_title("Linear probes on frozen features (Zhang et al. Fig. 7)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def finetune_curves(top1: dict, intervals: dict, n_labelled: dict, chance: float, names: dict):
+    """Top-1 after fine-tuning every layer against the share of labels (log scale), one line per
+    start (``names``: their labels) with its 95 % band, and chance."""
+    fig, ax = plt.subplots(figsize=(5.4, 3.6))
+    keys = list(n_labelled)
+    x = np.array([float(k) for k in keys]) * 100
+    for init in top1:
+        y = np.array([top1[init][k] for k in keys]) * 100
+        lo = np.array([intervals[init][k][0] for k in keys]) * 100
+        hi = np.array([intervals[init][k][1] for k in keys]) * 100
+        ax.plot(x, y, "o-", color=PROBE_COLOURS[init], label=names[init], lw=1.4, ms=4)
+        ax.fill_between(x, lo, hi, color=PROBE_COLOURS[init], alpha=0.18, lw=0)
+    ax.axhline(100 * chance, color="#555555", lw=0.8, ls="--", label="chance")
+    ax.set_xscale("log")
+    ax.set_xticks(x, [f"{v:g} %\n({n_labelled[k]})" for v, k in zip(x, keys)])
+    ax.minorticks_off()
+    ax.set_xlabel("labelled train images (share, count)")
+    ax.set_ylabel("val top-1 after fine-tuning (%)")
+    ax.set_title("Fine-tuning every layer with few labels")
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig

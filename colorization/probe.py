@@ -22,7 +22,7 @@ from .lab import uint8_to_lab
 from .model import L_CENTRE, L_SCALE, ColorizationNet
 
 LAYERS = ("conv1", "conv2", "conv3", "conv4", "conv5", "conv6", "conv7")  # blocks model1 .. model7
-INITIALISATIONS = ("colorization", "random", "supervised")
+INITIALISATIONS = ("colorization", "random", "random_default", "supervised")  # random: rescaled on data
 
 
 def blocks(net: ColorizationNet) -> list:

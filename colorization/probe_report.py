@@ -3,10 +3,14 @@ paired differences, the paper's rows beside, and the findings in words, generate
 paired intervals."""
 
 from .probe import LAYERS
-from .published import ZHANG_PROBE, ZHANG_PROBE_LAYERS
+from .published import ZHANG_PASCAL_CLASSIFICATION, ZHANG_PROBE, ZHANG_PROBE_LAYERS
 
 PAIRS = (("colorization", "random"), ("supervised", "random"), ("supervised", "colorization"))
-NAMES = {"colorization": "colourization (ours)", "random": "random (Gaussian)", "supervised": "labels (supervised)"}
+NAMES = {"colorization": "colourization (ours)", "random": "random (rescaled on data)",
+         "random_default": "random (default initialisation, no rescaling)", "supervised": "labels (supervised)"}
+PROBE_ROWS = ("supervised", "random", "random_default", "colorization")
+FINETUNE_STARTS = ("colorization", "random", "supervised")
+FINETUNE_PAIRS = (("colorization", "random"), ("supervised", "colorization"))
 
 
 def _layers(names):
@@ -44,12 +48,14 @@ def probe_table(top1, intervals, ci, findings, n_classes, n_train, n_val, params
              f"Top-1 (%) of a linear probe (batch norm without affine parameters, one linear layer, SGD with "
              f"momentum, {params['probe']['epochs']} epochs on a step schedule) on each block's frozen output, "
              f"average-pooled to about {params['probe']['dims']} values; fitted on the {n_train} train images, "
-             f"scored on the {n_val} val images, {n_classes} classes (chance {100 / n_classes:.1f} %). The three "
-             f"bodies: trained to colourize (the main run), random with seed {t['seed']}, and trained with labels "
+             f"scored on the {n_val} val images, {n_classes} classes (chance {100 / n_classes:.1f} %). The "
+             f"bodies: trained to colourize (the main run); random with seed {t['seed']}, rescaled layer by layer "
+             f"to unit variance on {params['probe']['rescale_images']} train images (Krähenbühl et al.'s "
+             "data-dependent initialisation), and the same without rescaling; and trained with labels "
              f"for the same {t['iterations']} iterations of batch {t['batch_size']}. Bootstrap 95 % intervals over "
              "val images (one training run of each body: they do not cover another training seed).", "",
              "| initialisation | " + " | ".join(LAYERS) + " |", "|---" * (len(LAYERS) + 1) + "|"]
-    for init in ("supervised", "random", "colorization"):
+    for init in (r for r in PROBE_ROWS if r in top1):
         cells = [f"{100 * top1[init][layer]:.1f} [{100 * intervals[init][layer][0]:.1f}, "
                  f"{100 * intervals[init][layer][1]:.1f}]" for layer in LAYERS]
         lines.append(f"| {NAMES[init]} | " + " | ".join(cells) + " |")
@@ -68,11 +74,77 @@ def probe_table(top1, intervals, ci, findings, n_classes, n_train, n_val, params
               "middle (conv4), well below labels.", "",
               "| initialisation | " + " | ".join(ZHANG_PROBE_LAYERS) + " |",
               "|---" * (len(ZHANG_PROBE_LAYERS) + 1) + "|"]
-    for init in ("supervised", "random", "colorization"):
-        lines.append(f"| {_short(init)} | " + " | ".join(f"{v:.1f}" for v in ZHANG_PROBE[init]) + " |")
+    for init in ("supervised", "random", "colorization"):  # Zhang's random row is a Gaussian, not rescaled
+        name = _short(init) if init != "random" else "random (Gaussian)"
+        lines.append(f"| {name} | " + " | ".join(f"{v:.1f}" for v in ZHANG_PROBE[init]) + " |")
     return "\n".join(lines) + "\n"
 
 
 def _short(init: str) -> str:
     """"colourization", "random", "labels": an initialisation's name in prose and row labels."""
     return NAMES[init].split(" (")[0]
+
+
+def _fraction(key: str) -> str:
+    return f"{100 * float(key):g} %"
+
+
+def finetune_findings(top1: dict, ci: dict) -> list:
+    """Per label fraction, whether colourization pretraining helps over the rescaled random
+    start (the paired 95 % interval of the difference excludes 0), and the ceiling's gap."""
+    col = ci["colorization_minus_random"]
+    helps = [k for k in col if col[k][0] > 0]
+    hurts = [k for k in col if col[k][1] < 0]
+    out = []
+    for k, (lo, hi) in col.items():
+        d = 100 * (top1["colorization"][k] - top1["random"][k])
+        verdict = ("helps" if lo > 0 else "hurts" if hi < 0 else "makes no measurable difference")
+        out.append(f"With {_fraction(k)} of the labels, colourization pretraining {verdict} against the rescaled "
+                   f"random start: {d:+.1f} points [{100 * lo:+.1f}, {100 * hi:+.1f}].")
+    if helps:
+        gain = {k: top1["colorization"][k] - top1["random"][k] for k in helps}
+        most = max(gain, key=gain.get)
+        out.append(f"It helps most with {_fraction(most)} of the labels ({100 * gain[most]:+.1f} points)"
+                   + (f", and not at {', '.join(_fraction(k) for k in col if k not in helps)}." if len(helps) < len(col)
+                      else "."))
+    else:
+        out.append("Colourization pretraining helps at no label fraction here.")
+    if hurts:
+        out.append(f"It is worse than the random start at {', '.join(_fraction(k) for k in hurts)}.")
+    sup = ci["supervised_minus_colorization"]
+    above = [k for k in sup if sup[k][0] > 0]
+    out.append(f"Starting from the body trained with labels beats colourization at {len(above)} of {len(sup)} "
+               "fractions" + (f" ({', '.join(_fraction(k) for k in above)})." if above else "."))
+    return out
+
+
+def finetune_table(top1, intervals, ci, findings, n_labelled, n_classes, n_val, params) -> str:
+    f = params["finetune"]
+    keys = list(n_labelled)
+    lines = ["# Fine-tuning every layer with few labels (label efficiency)", "",
+             f"Top-1 (%) on the {n_val} val images ({n_classes} classes, chance {100 / n_classes:.1f} %) after "
+             f"training every layer and a new linear head with the labels of a class-balanced, seeded share of the "
+             f"train split (the same images for every start), {f['iterations']} SGD steps of batch "
+             f"{f['batch_size']} at every share (lr {f['lr']}, cosine decay, random crops of {f['crop']} px and "
+             "flips), fixed before any val image was scored and the same for every start. Bootstrap 95 % intervals "
+             "over val images (one fine-tuning run each: they do not cover another seed).", "",
+             "| start | " + " | ".join(f"{_fraction(k)} ({n_labelled[k]} images)" for k in keys) + " |",
+             "|---" * (len(keys) + 1) + "|"]
+    for init in FINETUNE_STARTS:
+        cells = [f"{100 * top1[init][k]:.1f} [{100 * intervals[init][k][0]:.1f}, {100 * intervals[init][k][1]:.1f}]"
+                 for k in keys]
+        lines.append(f"| {NAMES[init]} | " + " | ".join(cells) + " |")
+    lines += ["", "Paired differences (points; the same val resamples for both):", "",
+              "| difference | " + " | ".join(_fraction(k) for k in keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    for a, b in FINETUNE_PAIRS:
+        cells = [f"{100 * (top1[a][k] - top1[b][k]):+.1f} [{100 * ci[f'{a}_minus_{b}'][k][0]:+.1f}, "
+                 f"{100 * ci[f'{a}_minus_{b}'][k][1]:+.1f}]" for k in keys]
+        lines.append(f"| {_short(a)} − {_short(b)} | " + " | ".join(cells) + " |")
+    lines += ["", "## Findings", "", *[f"- {x}" for x in findings], "",
+              "## Published: Zhang et al. Table 4, right-hand side", "",
+              "PASCAL VOC 2007 classification (%mAP), every layer of an AlexNet fine-tuned on all of VOC's labels: "
+              "another task, network and data than the table above, for the direction of the comparison only.", "",
+              "| start | %mAP |", "|---|---|"]
+    lines += [f"| {'random (Gaussian)' if init == 'random' else _short(init)} | {ZHANG_PASCAL_CLASSIFICATION[init]} |"
+              for init in ("supervised", "random", "colorization")]
+    return "\n".join(lines) + "\n"

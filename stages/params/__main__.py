@@ -15,12 +15,12 @@ from pathlib import Path
 
 import yaml
 
-from stages.params import (classifier, colorize, data, evaluate, model, prior, probe, runtime, seeds, study,
-                           synsets, train)
+from stages.params import (classifier, colorize, data, evaluate, finetune, model, prior, probe, runtime, seeds,
+                           study, synsets, train)
 from stages.params.checks import (ParamsError, check_sections_known, read_params_file, section_defaults, section_name,
                                   validate_section)
 
-SECTIONS = (data, synsets, prior, model, train, runtime, classifier, colorize, evaluate, study, seeds, probe)
+SECTIONS = (data, synsets, prior, model, train, runtime, classifier, colorize, evaluate, study, seeds, probe, finetune)
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = """\
 # Written by `python -m stages.params write{preset}`: the defaults of stages/params/{source}.

@@ -13,4 +13,6 @@ KEYS = {
     "momentum": number(0.9, 0, 0.999),
     "weight_decay": number(5.0e-4, 0),
     "seed": integer(0, 0),
+    "rescale_images": integer(256, 2, comment="train images (a seeded sample) the random body is rescaled on "
+                                              "(data-dependent initialisation)"),
 }

@@ -11,10 +11,11 @@ import torch
 from colorization import figures as F
 from colorization.devices import pick_device
 from colorization.evaluation import percentile_interval, resample_weights
+from colorization.finetune import random_bodies
 from colorization.inference import load_colorizer
 from colorization.model import ColorizationNet
 from colorization.probe import INITIALISATIONS, LAYERS, extract, fit_probe, predict
-from colorization.probe_report import PAIRS, probe_findings, probe_table
+from colorization.probe_report import NAMES, PAIRS, probe_findings, probe_table
 from colorization.progress import Progress
 from stages.common import atomic_path, load_params, run, say, write_json
 from stages.params import probe, runtime
@@ -22,13 +23,13 @@ from stages.params import probe, runtime
 SUPERVISED, COLORIZER, REP = "models/probe/supervised.pt", "models/colorizer.pt", "reports"
 
 
-def bodies(width, seed):
-    """The three frozen bodies: trained to colourize, random (same seed), trained with labels."""
-    torch.manual_seed(seed)
-    random = ColorizationNet(width).eval()
+def bodies(width, seed, train_images, rescale_images):
+    """The frozen bodies: trained to colourize; random (the train seed), rescaled on data and as
+    initialised; trained with labels."""
     supervised = ColorizationNet(width)
     supervised.load_state_dict(torch.load(SUPERVISED, map_location="cpu", weights_only=True)["model"])
-    return {"colorization": load_colorizer(COLORIZER), "random": random, "supervised": supervised.eval()}
+    return {"colorization": load_colorizer(COLORIZER), **random_bodies(width, seed, train_images, rescale_images),
+            "supervised": supervised.eval()}
 
 
 def main():
@@ -39,7 +40,7 @@ def main():
     y = {s: manifest.query(f"split == '{s}'").sort_values("index")["label"].to_numpy() for s in ("train", "val")}
     images = {s: np.load(f"data/resized/{s}.npy", mmap_mode="r") for s in ("train", "val")}
     n_classes = len(pd.read_csv("data/synsets.csv"))
-    nets = bodies(p["model"]["width"], p["train"]["seed"])
+    nets = bodies(p["model"]["width"], p["train"]["seed"], images["train"], cfg["rescale_images"])
     hits = {init: {} for init in INITIALISATIONS}
     for init in INITIALISATIONS:
         total = sum(len(x) for x in images.values())
@@ -60,7 +61,7 @@ def main():
     findings = probe_findings(top1, ci)
     with atomic_path(f"{REP}/probe.md") as tmp:
         tmp.write_text(probe_table(top1, intervals, ci, findings, n_classes, len(y["train"]), len(y["val"]), p))
-    F.save_png(F.probe_layers(top1, intervals, 1 / n_classes), f"{REP}/figures/probe.png")
+    F.save_png(F.probe_layers(top1, intervals, 1 / n_classes, NAMES), f"{REP}/figures/probe.png")
     for line in findings:
         say(f"probe: {line}")
 
