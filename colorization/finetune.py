@@ -8,7 +8,7 @@ its running statistics from the same batch. A body with default initialisation a
 statistics never set from data shrinks its activations block by block, so its deep features
 are at chance by construction; the rescaled one is the fair random baseline.
 
-``fine_tune`` trains the whole body with a classification head (``SupervisedNet``) on a
+``fine_tune`` trains the whole body with a classification head (``FineTuneNet``) on a
 class-balanced subset of the labelled train split (``label_subset``): label efficiency, the
 field's standard test of a pretext task (SimCLR, BYOL, VISSL report 1 %, 10 %, 100 %).
 """
@@ -20,7 +20,7 @@ from torch import nn
 
 from .lab import uint8_to_lab
 from .model import L_CENTRE, L_SCALE, ColorizationNet
-from .probe import SupervisedNet, blocks
+from .probe import block_outputs, blocks, pooled_side
 
 EPS = 1e-5
 
@@ -74,14 +74,33 @@ def label_subset(labels, fraction: float, seed: int) -> np.ndarray:
     return np.sort(np.concatenate(out))
 
 
+class FineTuneNet(nn.Module):
+    """The body (conv1..conv7) and the probe's head on its last block: the output average-pooled
+    to about ``dims`` values, batch norm without affine parameters, one linear layer. A global
+    average pool would throw away where things are, which a linear probe on the same block keeps."""
+
+    def __init__(self, width: float, n_classes: int, image_size: int, dims: int):
+        super().__init__()
+        self.body = ColorizationNet(width)
+        with torch.no_grad():
+            last = block_outputs(ColorizationNet(width).to("meta"), torch.empty(1, 1, image_size, image_size,
+                                                                                   device="meta"))[-1]
+        self.side = pooled_side(last.shape[1], last.shape[-1], dims)
+        features = last.shape[1] * self.side**2
+        self.head = nn.Sequential(nn.BatchNorm1d(features, affine=False), nn.Linear(features, n_classes))
+
+    def forward(self, L):
+        return self.head(F.adaptive_avg_pool2d(block_outputs(self.body, L)[-1], self.side).flatten(1))
+
+
 def fine_tune(body: ColorizationNet, images_uint8, labels, subset, n_classes: int, cfg: dict, device,
-              progress=None) -> SupervisedNet:
-    """Every layer of ``body`` and a new linear head trained with labels on ``subset`` of the
-    images: ``cfg`` holds iterations, batch_size, crop, lr, momentum, weight_decay and seed
-    (SGD with momentum, cosine decay to 0; random crops and flips). The head's initialisation
-    and the batches are the seed's, the same whatever the body."""
+              progress=None) -> FineTuneNet:
+    """Every layer of ``body`` and a new head trained with labels on ``subset`` of the images:
+    ``cfg`` holds iterations, batch_size, crop, dims, lr, momentum, weight_decay and seed (SGD
+    with momentum, cosine decay to 0; random crops and flips). The head's initialisation and
+    the batches are the seed's, the same whatever the body."""
     torch.manual_seed(cfg["seed"])
-    net = SupervisedNet(body.width, n_classes)
+    net = FineTuneNet(body.width, n_classes, min(cfg["crop"], images_uint8.shape[1]), cfg["dims"])
     for mine, theirs in zip(blocks(net.body), blocks(body)):  # the body only: a regression head would not fit
         mine.load_state_dict(theirs.state_dict())
     net = net.to(device).train()
@@ -89,7 +108,7 @@ def fine_tune(body: ColorizationNet, images_uint8, labels, subset, n_classes: in
     opt = torch.optim.SGD(params, lr=cfg["lr"], momentum=cfg["momentum"], weight_decay=cfg["weight_decay"])
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg["iterations"])
     rng = np.random.default_rng(cfg["seed"])
-    subset, labels = np.asarray(subset), torch.from_numpy(np.asarray(labels, dtype=np.int64))
+    subset, labels = np.asarray(subset), torch.from_numpy(np.array(labels, dtype=np.int64))
     size, crop = images_uint8.shape[1], min(cfg["crop"], images_uint8.shape[1])
     batch = min(cfg["batch_size"], len(subset))
     order, at = rng.permutation(subset), 0
@@ -114,7 +133,7 @@ def fine_tune(body: ColorizationNet, images_uint8, labels, subset, n_classes: in
 
 
 @torch.no_grad()
-def top1_hits(net: SupervisedNet, images_uint8, labels, device, batch: int = 128) -> np.ndarray:
+def top1_hits(net: FineTuneNet, images_uint8, labels, device, batch: int = 128) -> np.ndarray:
     """1.0 where the network's top class is the label, per image (whole images, no crop)."""
     hits = []
     for i in range(0, len(images_uint8), batch):

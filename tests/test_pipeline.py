@@ -99,6 +99,9 @@ def test_every_output_and_metric(repo):
     assert all(k in shown for k in ("colorfulness", "delta_cf", "psnr", "ssim"))
     again = _run(DVC + ["repro"], repo)
     assert _ran(again) == set() and "Data and pipelines are up to date" in again
+    # nothing "modified" that the user did not modify: the optional pipelines have no dvc.yaml yet
+    assert not (repo / "probe" / "dvc.yaml").exists()
+    assert "Data and pipelines are up to date" in _run(DVC + ["status"], repo)
 
 
 def _project_files():
