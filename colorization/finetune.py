@@ -95,24 +95,57 @@ class FineTuneNet(nn.Module):
 
 def fine_tune(body: ColorizationNet, images_uint8, labels, subset, n_classes: int, cfg: dict, device,
               progress=None) -> FineTuneNet:
-    """Every layer of ``body`` and a new head trained with labels on ``subset`` of the images:
-    ``cfg`` holds iterations, batch_size, crop, dims, lr, momentum, weight_decay and seed (SGD
-    with momentum, cosine decay to 0; random crops and flips). The head's initialisation and
-    the batches are the seed's, the same whatever the body."""
+    """Every layer of ``body`` and a new head trained with labels on ``subset`` of the images,
+    in two phases (linear probing, then fine-tuning: Kumar et al. 2022): ``head_steps`` steps of
+    the head alone on the frozen body at ``head_lr``, so that the body's first gradients come
+    through a head that already classifies, then ``iterations`` steps of every layer at ``lr``.
+    SGD with momentum and a cosine decay to 0 in each phase, random crops and flips. ``cfg``
+    also holds batch_size, crop, dims, momentum, weight_decay and seed: the head's
+    initialisation and the batches are the seed's, the same whatever the body."""
     torch.manual_seed(cfg["seed"])
     net = FineTuneNet(body.width, n_classes, min(cfg["crop"], images_uint8.shape[1]), cfg["dims"])
     for mine, theirs in zip(blocks(net.body), blocks(body)):  # the body only: a regression head would not fit
         mine.load_state_dict(theirs.state_dict())
-    net = net.to(device).train()
-    params = [p for b in blocks(net.body) for p in b.parameters()] + list(net.head.parameters())
-    opt = torch.optim.SGD(params, lr=cfg["lr"], momentum=cfg["momentum"], weight_decay=cfg["weight_decay"])
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg["iterations"])
+    net = net.to(device)
+    batches = _batches(images_uint8, labels, subset, cfg, device)
+    body_params = [p for b in blocks(net.body) for p in b.parameters()]
+    for p in body_params:
+        p.requires_grad_(False)
+    net.train()
+    net.body.eval()  # frozen: its batch norms keep their statistics while the head learns
+    _train(net, list(net.head.parameters()), cfg["head_lr"], cfg["head_steps"], batches, cfg, progress)
+    for p in body_params:
+        p.requires_grad_(True)
+    net.train()
+    _train(net, body_params + list(net.head.parameters()), cfg["lr"], cfg["iterations"], batches, cfg, progress)
+    return net.eval()
+
+
+def _train(net, params, lr, steps, batches, cfg, progress):
+    if steps == 0:
+        return
+    opt = torch.optim.SGD(params, lr=lr, momentum=cfg["momentum"], weight_decay=cfg["weight_decay"])
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+    for _ in range(steps):
+        L, y = next(batches)
+        loss = F.cross_entropy(net(L), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        if progress is not None:
+            progress.update(1)
+
+
+def _batches(images_uint8, labels, subset, cfg, device):
+    """Seeded batches of the labelled subset, epoch after epoch: (L, labels) on ``device``,
+    one random crop and flip per batch."""
     rng = np.random.default_rng(cfg["seed"])
     subset, labels = np.asarray(subset), torch.from_numpy(np.array(labels, dtype=np.int64))
     size, crop = images_uint8.shape[1], min(cfg["crop"], images_uint8.shape[1])
     batch = min(cfg["batch_size"], len(subset))
     order, at = rng.permutation(subset), 0
-    for _ in range(cfg["iterations"]):
+    while True:
         if at + batch > len(order):  # a new epoch of the labelled subset
             order, at = rng.permutation(subset), 0
         idx = np.sort(order[at : at + batch])
@@ -121,15 +154,7 @@ def fine_tune(body: ColorizationNet, images_uint8, labels, subset, n_classes: in
         x = np.asarray(images_uint8[idx])[:, top : top + crop, left : left + crop]
         if rng.random() < 0.5:
             x = x[:, :, ::-1]
-        L = uint8_to_lab(np.ascontiguousarray(x), device)[:, :1]
-        loss = F.cross_entropy(net(L), labels[idx].to(device))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-        if progress is not None:
-            progress.update(1)
-    return net.eval()
+        yield uint8_to_lab(np.ascontiguousarray(x), device)[:, :1], labels[idx].to(device)
 
 
 @torch.no_grad()

@@ -123,10 +123,12 @@ def finetune_table(top1, intervals, ci, findings, n_labelled, n_classes, n_val, 
     keys = list(n_labelled)
     lines = ["# Fine-tuning every layer with few labels (label efficiency)", "",
              f"Top-1 (%) on the {n_val} val images ({n_classes} classes, chance {100 / n_classes:.1f} %) after "
-             f"training every layer and a new linear head with the labels of a class-balanced, seeded share of the "
-             f"train split (the same images for every start), {f['iterations']} SGD steps of batch "
-             f"{f['batch_size']} at every share (lr {f['lr']}, cosine decay, random crops of {f['crop']} px and "
-             "flips), fixed before any val image was scored and the same for every start. Bootstrap 95 % intervals "
+             f"training with the labels of a class-balanced, seeded share of the train split (the same images for "
+             f"every start): first {f['head_steps']} SGD steps of a new head (the probe's: pooled last block, batch "
+             f"norm, linear) on the frozen body at lr {f['head_lr']}, then {f['iterations']} steps of every layer at "
+             f"lr {f['lr']}, batch {f['batch_size']}, cosine decay, random crops of {f['crop']} px and flips; the "
+             "schedule was chosen on a held-out part of the train split, before any val image was scored, and is "
+             "the same for every start and share. Bootstrap 95 % intervals "
              "over val images (one fine-tuning run each: they do not cover another seed).", "",
              "| start | " + " | ".join(f"{_fraction(k)} ({n_labelled[k]} images)" for k in keys) + " |",
              "|---" * (len(keys) + 1) + "|"]
