@@ -20,7 +20,7 @@ from torch import nn
 
 from .lab import uint8_to_lab
 from .model import L_CENTRE, L_SCALE, ColorizationNet
-from .probe import block_outputs, blocks, pooled_side
+from .probe import block_outputs, blocks, fit_probe, pooled_side
 
 EPS = 1e-5
 
@@ -96,29 +96,42 @@ class FineTuneNet(nn.Module):
 def fine_tune(body: ColorizationNet, images_uint8, labels, subset, n_classes: int, cfg: dict, device,
               progress=None) -> FineTuneNet:
     """Every layer of ``body`` and a new head trained with labels on ``subset`` of the images,
-    in two phases (linear probing, then fine-tuning: Kumar et al. 2022): ``head_steps`` steps of
-    the head alone on the frozen body at ``head_lr``, so that the body's first gradients come
-    through a head that already classifies, then ``iterations`` steps of every layer at ``lr``.
-    SGD with momentum and a cosine decay to 0 in each phase, random crops and flips. ``cfg``
-    also holds batch_size, crop, dims, momentum, weight_decay and seed: the head's
-    initialisation and the batches are the seed's, the same whatever the body."""
+    in two phases (linear probing, then fine-tuning: Kumar et al. 2022). First the head alone
+    is fitted on the frozen body's features of the labelled images exactly as a linear probe is
+    (``head_epochs`` epochs at ``head_lr``, batch 256: ``colorization.probe.fit_probe``), so that
+    the body's first gradients come through a head that already classifies; then ``iterations``
+    SGD steps of every layer at ``lr`` with a cosine decay, random crops and flips. ``cfg`` also
+    holds batch_size, crop, dims, momentum, weight_decay and seed: the head's initialisation and
+    the batches are the seed's, the same whatever the body."""
     torch.manual_seed(cfg["seed"])
     net = FineTuneNet(body.width, n_classes, min(cfg["crop"], images_uint8.shape[1]), cfg["dims"])
     for mine, theirs in zip(blocks(net.body), blocks(body)):  # the body only: a regression head would not fit
         mine.load_state_dict(theirs.state_dict())
     net = net.to(device)
-    batches = _batches(images_uint8, labels, subset, cfg, device)
-    body_params = [p for b in blocks(net.body) for p in b.parameters()]
-    for p in body_params:
-        p.requires_grad_(False)
+    subset = np.asarray(subset)
+    if cfg["head_epochs"]:
+        features = _pooled(net, images_uint8, subset, device)
+        probe = fit_probe(features, np.asarray(labels)[subset], n_classes,
+                          {"epochs": cfg["head_epochs"], "batch_size": 256, "lr": cfg["head_lr"],
+                           "momentum": cfg["momentum"], "weight_decay": cfg["weight_decay"], "seed": cfg["seed"]})
+        net.head[0].load_state_dict(probe.norm.state_dict())
+        net.head[1].load_state_dict(probe.linear.state_dict())
     net.train()
-    net.body.eval()  # frozen: its batch norms keep their statistics while the head learns
-    _train(net, list(net.head.parameters()), cfg["head_lr"], cfg["head_steps"], batches, cfg, progress)
-    for p in body_params:
-        p.requires_grad_(True)
-    net.train()
-    _train(net, body_params + list(net.head.parameters()), cfg["lr"], cfg["iterations"], batches, cfg, progress)
+    params = [p for b in blocks(net.body) for p in b.parameters()] + list(net.head.parameters())
+    _train(net, params, cfg["lr"], cfg["iterations"], _batches(images_uint8, labels, subset, cfg, device), cfg,
+           progress)
     return net.eval()
+
+
+@torch.no_grad()
+def _pooled(net: FineTuneNet, images_uint8, subset, device, batch: int = 128) -> np.ndarray:
+    """The frozen body's last block, pooled as the head sees it, for the images of ``subset``."""
+    net.body.eval()
+    out = []
+    for i in range(0, len(subset), batch):
+        L = uint8_to_lab(np.asarray(images_uint8[subset[i : i + batch]]), device)[:, :1]
+        out.append(F.adaptive_avg_pool2d(block_outputs(net.body, L)[-1], net.side).flatten(1).cpu().numpy())
+    return np.concatenate(out)
 
 
 def _train(net, params, lr, steps, batches, cfg, progress):

@@ -124,8 +124,9 @@ def finetune_table(top1, intervals, ci, findings, n_labelled, n_classes, n_val, 
     lines = ["# Fine-tuning every layer with few labels (label efficiency)", "",
              f"Top-1 (%) on the {n_val} val images ({n_classes} classes, chance {100 / n_classes:.1f} %) after "
              f"training with the labels of a class-balanced, seeded share of the train split (the same images for "
-             f"every start): first {f['head_steps']} SGD steps of a new head (the probe's: pooled last block, batch "
-             f"norm, linear) on the frozen body at lr {f['head_lr']}, then {f['iterations']} steps of every layer at "
+             f"every start): first a new head (the probe's: pooled last block, batch norm, linear) fitted as a linear "
+             f"probe on the frozen body's features ({f['head_epochs']} epochs at lr {f['head_lr']}), then "
+             f"{f['iterations']} SGD steps of every layer at "
              f"lr {f['lr']}, batch {f['batch_size']}, cosine decay, random crops of {f['crop']} px and flips; the "
              "schedule was chosen on a held-out part of the train split, before any val image was scored, and is "
              "the same for every start and share. Bootstrap 95 % intervals "

@@ -64,7 +64,7 @@ def test_fine_tuning_learns_a_lightness_task_and_repeats_itself():
     y = np.repeat([0, 1], 40)
     images = np.where(y[:, None, None, None] == 1, 200, 40).astype(np.uint8) * np.ones((80, 32, 32, 3), np.uint8)
     images = np.clip(images + g.integers(-30, 30, images.shape), 0, 255).astype(np.uint8)
-    cfg = {"iterations": 60, "batch_size": 16, "crop": 24, "dims": 256, "head_steps": 20, "head_lr": 0.01,
+    cfg = {"iterations": 60, "batch_size": 16, "crop": 24, "dims": 256, "head_epochs": 10, "head_lr": 0.01,
            "lr": 0.01, "momentum": 0.9, "weight_decay": 0.0, "seed": 0}
     body = random_bodies(0.0625, 0, images, 32)["random"]
     train, val = np.arange(0, 80, 2), np.arange(1, 80, 2)

@@ -247,3 +247,37 @@ def test_a_responses_folder_that_cannot_be_made_is_named_as_such(tmp_path):
                           text=True, timeout=60)
     assert proc.returncode == 1 and "cannot create the responses folder" in proc.stderr
     assert "cannot listen" not in proc.stderr
+
+
+def test_under_a_256_descriptor_limit_300_stalled_clients_do_not_lock_out_a_participant(tmp_path):
+    """The server in its own process limited to 256 open files; 300 clients announce a body and
+    stall. A normal participant's answers are stored once the stall limit frees descriptors,
+    and the server is still there to serve the next."""
+    import resource
+
+    site, responses = make_site(tmp_path / "study"), tmp_path / "responses"
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "colorization", "study", "serve", "--port", str(port), "--site",
+                             str(site), "--responses", str(responses)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256)))
+    stalled = []
+    try:
+        assert "Serving the study" in proc.stdout.readline()
+        head = "POST /responses HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\n"
+        for _ in range(300):
+            s = socket.create_connection(("127.0.0.1", port), timeout=30)
+            s.sendall(head.encode() + b"x" * 10)
+            stalled.append(s)
+        t0 = time.time()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn.request("POST", "/responses", results_csv("patient").encode(), {"Content-Type": "text/csv"})
+        assert conn.getresponse().status == 201
+        assert time.time() - t0 < 100  # within a few stall limits (15 s each), not never
+        conn.close()
+        assert proc.poll() is None and [p.name[:13] for p in responses.glob("*.csv")] == ["study_patient"]
+    finally:
+        for s in stalled:
+            s.close()
+        proc.kill()
+        proc.wait(10)

@@ -15,13 +15,13 @@ def _fractions(v):
 KEYS = {
     "fractions": Key([0.05, 0.25, 1.0], _fractions, "a list of numbers in (0, 1]",
                      "share of the train split's labels, class-balanced (the same images for every start)"),
-    "head_steps": integer(150, 0, comment="first the new head alone on the frozen body (linear probing)"),
+    "head_epochs": integer(30, 0, comment="first the new head alone, fitted as a linear probe on the frozen body"),
     "iterations": integer(300, 1, comment="then every layer: SGD steps at every fraction (cosine decay to 0)"),
     "batch_size": integer(32, 2),
     "crop": integer(56, 8, comment="random crop of the stored images (then every image whole for scoring)"),
     "dims": integer(9000, 16, comment="the last block's output average-pooled to about this many values for the head"),
     "head_lr": positive(0.01, comment="the head's while the body is frozen (the linear probes' rate)"),
-    "lr": positive(3.0e-4, comment="every layer's after that (SGD); chosen on a held-out fifth of the train "
+    "lr": positive(1.0e-3, comment="every layer's after that (SGD); chosen on a held-out fifth of the train "
                                    "split (bench/finetune_schedule.py)"),
     "momentum": number(0.9, 0, 0.999),
     "weight_decay": number(5.0e-4, 0),

@@ -42,8 +42,7 @@ def main():
     bodies = starts(p["model"]["width"], p["train"]["seed"], images["train"], p["probe"]["rescale_images"])
     hits = {init: {} for init in FINETUNE_STARTS}
     subsets = {f: label_subset(y["train"], f, cfg["seed"]) for f in fractions}
-    progress = Progress(len(fractions) * len(FINETUNE_STARTS) * (cfg["head_steps"] + cfg["iterations"]), "finetune",
-                        every=10)
+    progress = Progress(len(fractions) * len(FINETUNE_STARTS) * cfg["iterations"], "finetune", every=10)
     for f in fractions:
         for init in FINETUNE_STARTS:
             net = fine_tune(bodies[init], images["train"], y["train"], subsets[f], n_classes, cfg, device, progress)
