@@ -53,13 +53,18 @@ def save_torch(obj, path):
     hash differently on every run and DVC would re-run every stage that follows."""
     import torch
 
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        try:
-            torch.save(obj, f)
-        except RuntimeError as e:  # torch reports a full disk as its zip writer's failure
-            if any(m in str(e) for m in TORCH_WRITE_FAILURES):
-                raise OSError(errno.ENOSPC, "No space left on device", str(path)) from None
-            raise
+    try:
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
+            try:
+                torch.save(obj, f)
+            except RuntimeError as e:  # torch reports a full disk as its zip writer's failure
+                if any(m in str(e) for m in TORCH_WRITE_FAILURES):
+                    raise OSError(errno.ENOSPC, "No space left on device", str(path)) from None
+                raise
+    except OSError as e:
+        if e.filename is None:  # a write or flush into the open file names no path: name the output
+            raise OSError(e.errno, e.strerror, str(path)) from None
+        raise
 
 
 # How torch's zip writer words a write that the disk refused (ENOSPC inside torch.save).

@@ -4,6 +4,7 @@ the test cannot mount one (it needs root or CAP_SYS_ADMIN)."""
 
 import errno
 import http.client
+import os
 import shutil
 import subprocess
 import threading
@@ -37,13 +38,7 @@ def small_disk(tmp_path):
 
         @staticmethod
         def fill():
-            with open(disk / ".filler", "wb") as f:
-                try:
-                    while True:
-                        f.write(b"\0" * 4096)
-                        f.flush()
-                except OSError as e:
-                    assert e.errno == errno.ENOSPC
+            _fill(disk / ".filler")
 
         @staticmethod
         def read_only():
@@ -51,6 +46,18 @@ def small_disk(tmp_path):
 
     yield Disk
     subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def _fill(path):
+    """Write zeros until the disk refuses (unbuffered: nothing left to flush at close)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError as e:
+        assert e.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
 
 
 def _left(folder):
@@ -82,13 +89,7 @@ def test_a_stage_whose_disk_is_full_says_so_in_one_line(tmp_path, micro_data):
         shutil.copytree(micro_data, project, ignore=shutil.ignore_patterns("models", "dvclive"))
         run_stage("prior", project)
         before = (project / "data" / "prior.csv").read_bytes()
-        with open(disk / ".filler", "wb") as f:
-            try:
-                while True:
-                    f.write(b"\0" * (1 << 16))
-                    f.flush()
-            except OSError:
-                pass
+        _fill(disk / ".filler")
         proc = run_stage("prior", project, check=False)
         assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr[-800:]
         assert "No space left on device" in proc.stderr and "prior" in proc.stderr
