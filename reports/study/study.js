@@ -164,7 +164,7 @@
     fetch("responses", { method: "POST", headers: { "Content-Type": "text/csv" }, body: csv })
       .then(function (r) {
         return r.text().then(function (text) {
-          if (r.status === 201) { stored("yes", "Your answers were stored. Thank you!"); }
+          if (r.status === 201) { stored("yes", "Your answers were stored."); }
           else { stored("no", "Your answers could not be stored (" + text + "). Please download them and send " +
                               "the file to the person running the study."); }
         });

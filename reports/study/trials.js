@@ -6,6 +6,7 @@ window.STUDY = {
  "methods": [
   "ours"
  ],
+ "maxVigilanceMisses": 1,
  "trials": {
   "vigilance": [
    {
