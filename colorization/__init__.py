@@ -13,9 +13,11 @@ named after the paper's concepts; each concept has one home.
   ``devices`` (device and DDP), ``lock`` (one training per workspace).
 - Evaluation: ``inference`` and ``photos`` (colourizing), ``classifier`` (the VGG-16 that
   scores), ``metrics``, ``evaluation`` (per-image pieces, bootstrap), ``confusion``,
-  ``variants``, ``seeds`` (the seed study's statistics), ``probe`` and ``probe_report``
-  (feature learning), ``study`` and ``study_server`` (the perceptual study).
-- Reports: ``figures``, ``report``, ``published`` (the papers' numbers).
+  ``variants``, ``seeds`` (the seed study's statistics), ``probe``, ``finetune`` (the random
+  body rescaled on data, fine-tuning with few labels) and ``probe_report`` (feature
+  learning), ``study`` and ``study_server`` (the perceptual study).
+- Reports: ``figures``, ``report``, ``results`` (the last screen of a run), ``published``
+  (the papers' numbers).
 - Reproducibility: ``verify`` (`make verify`), ``signatures`` and ``stagewalk`` (each stage's
   signature against the reference's), ``reference`` (the committed reference), ``provenance``
   (what decides a run's bytes), ``integrity`` and ``fsck`` (content against dvc.lock and the

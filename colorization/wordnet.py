@@ -9,8 +9,9 @@ outside its root), and that folder is put on the path.
 """
 
 import os
-import warnings
 import shutil
+import uuid
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,14 +59,16 @@ def _prepare_dict(src: Path) -> Path:
         return src
     dst = _cache_dir()
     dst.mkdir(parents=True, exist_ok=True)
+    # temporary names of this process: two stages (or test workers) may prepare the cache at once
+    mine = f".{uuid.uuid4().hex}.part"
     for f in src.iterdir():
         target = dst / f.name
         if f.is_file() and not target.exists():
-            part = dst / (f.name + ".part")
+            part = dst / (f.name + mine)
             shutil.copy2(f, part)
             part.replace(target)
     lex = "".join(f"{i:02d}\t{name}\t{_LEX_POS[name.split('.')[0]]}\n" for i, name in enumerate(LEXNAMES))
-    tmp = dst / "lexnames.tmp"
+    tmp = dst / ("lexnames" + mine)
     tmp.write_text(lex)
     tmp.replace(dst / "lexnames")
     return dst

@@ -40,7 +40,8 @@ MICRO = {
     "evaluate": {"bootstrap": 100},
     "study": {"n_images": 4, "practice": 1, "vigilance": 0.25},
     "seeds": {"n": 3},
-    "probe": {"epochs": 3, "dims": 512, "batch_size": 16},
+    "probe": {"epochs": 3, "dims": 512, "batch_size": 16, "rescale_images": 16},
+    "finetune": {"head_epochs": 3, "iterations": 4, "batch_size": 4, "crop": 24, "dims": 256},
 }
 
 

@@ -186,10 +186,17 @@ def test_optional_pipelines_by_their_make_targets(repo):
     assert "held in" in (repo / "reports" / "seeds.md").read_text().lower()
 
     probe = _run(make + ["probe"], repo)
-    assert {"probe/dvc.yaml:supervised", "probe/dvc.yaml:evaluate"} <= _ran(probe)
+    assert {"probe/dvc.yaml:supervised", "probe/dvc.yaml:evaluate", "probe/dvc.yaml:finetune"} <= _ran(probe)
     result = json.loads((repo / "reports" / "probe.json").read_text())
     assert result["layers"][:5] == ["conv1", "conv2", "conv3", "conv4", "conv5"]
-    assert set(result["top1"]) == {"colorization", "random", "supervised"}
+    assert set(result["top1"]) == {"colorization", "random", "random_default", "supervised"}
+    finetuned = json.loads((repo / "reports" / "finetune.json").read_text())
+    assert finetuned["fractions"] == ["0.05", "0.25", "1"] and set(finetuned["top1"]) == {"colorization", "random",
+                                                                                          "supervised"}
+    assert set(json.loads((repo / "reports" / "finetune_ci.json").read_text())) == {
+        "colorization_minus_random", "supervised_minus_colorization"}
+    assert "## Findings" in (repo / "reports" / "finetune.md").read_text()
+    assert (repo / "reports" / "figures" / "finetune.png").stat().st_size > 2000
     ci = json.loads((repo / "reports" / "probe_ci.json").read_text())
     assert {"colorization_minus_random", "supervised_minus_random", "supervised_minus_colorization"} <= set(ci)
     assert (repo / "reports" / "figures" / "probe.png").stat().st_size > 2000

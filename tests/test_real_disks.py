@@ -148,3 +148,43 @@ def test_the_study_server_on_a_full_disk_answers_503_and_keeps_serving(small_dis
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+@pytest.mark.skipif(not shutil.which("chromium") and not shutil.which("chromium-browser"),
+                    reason="no Chromium installed (apt-get install chromium)")
+def test_a_participant_whose_answers_meet_a_full_disk_keeps_them_and_is_offered_the_download(small_disk, tmp_path):
+    """The served page in headless Chromium, the responses folder on a full disk: the page says
+    why the answers could not be stored and offers the results file; nothing is lost."""
+    from colorization.study import read_trials_js
+    from colorization.study_server import make_server
+    from test_study import _browser, _play
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    site = make_site(tmp_path / "study")
+    trials = read_trials_js(site / "trials.js")
+    real_of = {t["real"] for g in trials["trials"].values() for t in g}
+    srv = make_server(site, small_disk.path / "responses", "127.0.0.1", 0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    small_disk.fill()
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = _browser(sync_api, pw)
+            page = browser.new_context(accept_downloads=True).new_page()
+            page.goto(f"http://127.0.0.1:{srv.server_address[1]}/")
+            page.fill("#pid", "ana")
+            for _ in _play(page, real_of, 2):
+                pass
+            page.wait_for_function("document.body.dataset.stored === 'no'")
+            status = page.inner_text("#status")
+            assert "No space left on device" in status and "download" in status.lower()
+            assert page.is_visible("#download")
+            with page.expect_download() as download:
+                page.click("#download")
+            saved = tmp_path / "saved.csv"
+            download.value.save_as(saved)
+            browser.close()
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    text = saved.read_text()
+    assert text.startswith("participant,") and "ana" in text and len(text.splitlines()) > 4

@@ -128,7 +128,8 @@ def test_generated_tables_use_readable_metric_names_and_one_spelling_of_colouriz
     ci = {f"{a}_minus_{b}": {layer: [0.01, 0.05] for layer in LAYERS} for a, b in
           (("colorization", "random"), ("supervised", "random"), ("supervised", "colorization"))}
     intervals = {init: {layer: [0.1, 0.3] for layer in LAYERS} for init in top1}
-    params = {"train": {"seed": 0, "iterations": 600, "batch_size": 32}, "probe": {"epochs": 3, "dims": 512}}
+    params = {"train": {"seed": 0, "iterations": 600, "batch_size": 32},
+              "probe": {"epochs": 3, "dims": 512, "rescale_images": 256}}
     probe_md = probe_table(top1, intervals, ci, probe_findings(top1, ci), 33, 100, 50, params)
     prose = re.sub(r"`[^`]*`|\S+\.(?:pth|py|json)\b", "", probe_md + seeds_md)  # code and file names aside
     assert not re.search(r"[Cc]olori[sz]ation", prose), re.findall(r".{30}[Cc]olori[sz]ation.{10}", prose)

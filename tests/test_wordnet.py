@@ -51,3 +51,27 @@ def test_similarity_matrix_is_symmetric_with_unit_diagonal(wordnet):
     w = [wnid(wordnet.synset(n)) for n in ("banana.n.02", "lemon.n.01", "car.n.01")]
     m = similarity_matrix(wordnet, w)
     assert all(abs(m[i][i] - 1) < 1e-9 for i in range(3)) and m[0][1] == m[1][0] and m[0][2] < m[0][1]
+
+
+def test_two_preparations_of_the_wordnet_cache_at_once_do_not_trip_over_each_other(tmp_path, monkeypatch):
+    """Debian's folder lacks `lexnames`; stages and test workers may copy it to the cache at the
+    same moment. Here a second preparation runs in the middle of the first one's last rename,
+    as a concurrent process can: each uses its own temporary names, so both succeed."""
+    from colorization import wordnet
+
+    src = tmp_path / "dict"
+    src.mkdir()
+    for name in ("data.noun", "index.noun"):
+        (src / name).write_text(name)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    real_replace, interrupted = Path.replace, []
+
+    def replace(self, target):
+        if Path(target).name == "lexnames" and not interrupted:
+            interrupted.append(True)
+            wordnet._prepare_dict(src)  # the other process, finishing first
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", replace)
+    cache = wordnet._prepare_dict(src)
+    assert interrupted and sorted(f.name for f in cache.iterdir()) == ["data.noun", "index.noun", "lexnames"]
