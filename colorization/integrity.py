@@ -36,12 +36,13 @@ def content_md5(path) -> str:
     return dir_md5(path) if Path(path).is_dir() else file_md5(path)
 
 
-def recorded(lock_text: str) -> dict:
-    """path -> (md5, the stages that write or read it) over every stage of a dvc.lock text."""
+def recorded(lock_text: str, kinds=("outs", "deps")) -> dict:
+    """path -> (md5, the stages that write or read it) over every stage of a dvc.lock text
+    (``kinds=("outs",)``: only what the stages write)."""
     lock = yaml.safe_load(lock_text) or {}
     out = {}
     for stage, entry in (lock.get("stages") or {}).items():
-        for kind in ("outs", "deps"):
+        for kind in kinds:
             for item in entry.get(kind) or []:
                 if item.get("md5"):
                     md5, stages = out.get(item["path"], (item["md5"], []))

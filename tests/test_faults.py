@@ -93,7 +93,9 @@ def test_fsck_names_a_corrupt_artefact_and_a_corrupt_cache_object(tmp_path):
     good = b"the prior\n"
     (tmp_path / "data" / "prior.csv").write_bytes(good)
     md5 = hashlib.md5(good).hexdigest()
-    (tmp_path / "dvc.lock").write_text(f"schema: '2.0'\nstages:\n  prior:\n    cmd: x\n    outs:\n"
+    (tmp_path / "none").write_text("a placeholder, since edited")  # a source the stage reads: an edit, not rot
+    (tmp_path / "dvc.lock").write_text(f"schema: '2.0'\nstages:\n  prior:\n    cmd: x\n    deps:\n"
+                                       f"    - path: none\n      hash: md5\n      md5: {'0' * 32}\n    outs:\n"
                                        f"    - path: data/prior.csv\n      hash: md5\n      md5: {md5}\n")
     cache = tmp_path / ".dvc" / "cache" / "files" / "md5" / md5[:2]
     cache.mkdir(parents=True)
