@@ -255,19 +255,25 @@ PROBE_COLOURS = {"colorization": COLOURS["ours"], "random": COLOURS["grey"], "su
                  "random_default": "#bbbbbb"}
 
 
+def _lines_with_bands(ax, x, keys, top1, intervals, inits, names, chance):
+    """One line per initialisation over ``keys`` (in percent) with its 95 % band, and chance."""
+    for init in inits:
+        y = np.array([top1[init][k] for k in keys]) * 100
+        lo = np.array([intervals[init][k][0] for k in keys]) * 100
+        hi = np.array([intervals[init][k][1] for k in keys]) * 100
+        ax.plot(x, y, "o-", color=PROBE_COLOURS[init], label=names[init], lw=1.4, ms=4)
+        ax.fill_between(x, lo, hi, color=PROBE_COLOURS[init], alpha=0.18, lw=0)
+    ax.axhline(100 * chance, color="#555555", lw=0.8, ls="--", label="chance")
+
+
 def probe_layers(top1: dict, intervals: dict, chance: float, names: dict):
     """Fig. 7 style: probe top-1 against layer, one line per initialisation (``names``: their
     labels), 95 % bands, chance."""
     fig, ax = plt.subplots(figsize=(5.4, 3.6))
-    for init in (i for i in ("supervised", "colorization", "random", "random_default") if i in top1):
-        layers = list(top1[init])
-        x = np.arange(len(layers))
-        y = np.array([top1[init][k] for k in layers]) * 100
-        lo = np.array([intervals[init][k][0] for k in layers]) * 100
-        hi = np.array([intervals[init][k][1] for k in layers]) * 100
-        ax.plot(x, y, "o-", color=PROBE_COLOURS[init], label=names[init], lw=1.4, ms=4)
-        ax.fill_between(x, lo, hi, color=PROBE_COLOURS[init], alpha=0.18, lw=0)
-    ax.axhline(100 * chance, color="#555555", lw=0.8, ls="--", label="chance")
+    inits = [i for i in ("supervised", "colorization", "random", "random_default") if i in top1]
+    layers = list(top1[inits[0]])
+    x = np.arange(len(layers))
+    _lines_with_bands(ax, x, layers, top1, intervals, inits, names, chance)
     ax.set_xticks(x, layers)
     ax.set_xlabel("layer (frozen)")
     ax.set_ylabel("linear probe top-1 (%)")
@@ -283,13 +289,7 @@ def finetune_curves(top1: dict, intervals: dict, n_labelled: dict, chance: float
     fig, ax = plt.subplots(figsize=(5.4, 3.6))
     keys = list(n_labelled)
     x = np.array([float(k) for k in keys]) * 100
-    for init in top1:
-        y = np.array([top1[init][k] for k in keys]) * 100
-        lo = np.array([intervals[init][k][0] for k in keys]) * 100
-        hi = np.array([intervals[init][k][1] for k in keys]) * 100
-        ax.plot(x, y, "o-", color=PROBE_COLOURS[init], label=names[init], lw=1.4, ms=4)
-        ax.fill_between(x, lo, hi, color=PROBE_COLOURS[init], alpha=0.18, lw=0)
-    ax.axhline(100 * chance, color="#555555", lw=0.8, ls="--", label="chance")
+    _lines_with_bands(ax, x, keys, top1, intervals, list(top1), names, chance)
     ax.set_xscale("log")
     ax.set_xticks(x, [f"{v:g} %\n({n_labelled[k]})" for v, k in zip(x, keys)])
     ax.minorticks_off()

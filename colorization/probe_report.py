@@ -55,17 +55,10 @@ def probe_table(top1, intervals, ci, findings, n_classes, n_train, n_val, params
              f"for the same {t['iterations']} iterations of batch {t['batch_size']}. Bootstrap 95 % intervals over "
              "val images (one training run of each body: they do not cover another training seed).", "",
              "| initialisation | " + " | ".join(LAYERS) + " |", "|---" * (len(LAYERS) + 1) + "|"]
-    for init in (r for r in PROBE_ROWS if r in top1):
-        cells = [f"{100 * top1[init][layer]:.1f} [{100 * intervals[init][layer][0]:.1f}, "
-                 f"{100 * intervals[init][layer][1]:.1f}]" for layer in LAYERS]
-        lines.append(f"| {NAMES[init]} | " + " | ".join(cells) + " |")
+    lines += _rows(top1, intervals, [r for r in PROBE_ROWS if r in top1], LAYERS)
     lines += ["", "Paired differences (points; the same val resamples for both):", "",
               "| difference | " + " | ".join(LAYERS) + " |", "|---" * (len(LAYERS) + 1) + "|"]
-    for a, b in PAIRS:
-        key = f"{a}_minus_{b}"
-        cells = [f"{100 * (top1[a][layer] - top1[b][layer]):+.1f} [{100 * ci[key][layer][0]:+.1f}, "
-                 f"{100 * ci[key][layer][1]:+.1f}]" for layer in LAYERS]
-        lines.append(f"| {_short(a)} − {_short(b)} | " + " | ".join(cells) + " |")
+    lines += _difference_rows(top1, ci, PAIRS, LAYERS)
     lines += ["", "## Findings", "", *[f"- {f}" for f in findings], "",
               "## Published: Zhang et al. (AlexNet on ImageNet-1k, 1000 classes)", "",
               "Top-1 (%) with the released protocol, read from the split-brain paper's plot (approximate); "
@@ -78,6 +71,22 @@ def probe_table(top1, intervals, ci, findings, n_classes, n_train, n_val, params
         name = _short(init) if init != "random" else "random (Gaussian)"
         lines.append(f"| {name} | " + " | ".join(f"{v:.1f}" for v in ZHANG_PROBE[init]) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _rows(top1, intervals, inits, keys) -> list:
+    """One table row per initialisation: top-1 (%) and its interval under each of ``keys``."""
+    return [f"| {NAMES[i]} | " + " | ".join(f"{100 * top1[i][k]:.1f} [{100 * intervals[i][k][0]:.1f}, "
+                                             f"{100 * intervals[i][k][1]:.1f}]" for k in keys) + " |" for i in inits]
+
+
+def _difference_rows(top1, ci, pairs, keys) -> list:
+    """One row per pair a − b: the difference (points) and its paired interval under each key."""
+    rows = []
+    for a, b in pairs:
+        d = ci[f"{a}_minus_{b}"]
+        cells = [f"{100 * (top1[a][k] - top1[b][k]):+.1f} [{100 * d[k][0]:+.1f}, {100 * d[k][1]:+.1f}]" for k in keys]
+        rows.append(f"| {_short(a)} − {_short(b)} | " + " | ".join(cells) + " |")
+    return rows
 
 
 def _short(init: str) -> str:
@@ -133,16 +142,10 @@ def finetune_table(top1, intervals, ci, findings, n_labelled, n_classes, n_val, 
              "over val images (one fine-tuning run each: they do not cover another seed).", "",
              "| start | " + " | ".join(f"{_fraction(k)} ({n_labelled[k]} images)" for k in keys) + " |",
              "|---" * (len(keys) + 1) + "|"]
-    for init in FINETUNE_STARTS:
-        cells = [f"{100 * top1[init][k]:.1f} [{100 * intervals[init][k][0]:.1f}, {100 * intervals[init][k][1]:.1f}]"
-                 for k in keys]
-        lines.append(f"| {NAMES[init]} | " + " | ".join(cells) + " |")
+    lines += _rows(top1, intervals, FINETUNE_STARTS, keys)
     lines += ["", "Paired differences (points; the same val resamples for both):", "",
               "| difference | " + " | ".join(_fraction(k) for k in keys) + " |", "|---" * (len(keys) + 1) + "|"]
-    for a, b in FINETUNE_PAIRS:
-        cells = [f"{100 * (top1[a][k] - top1[b][k]):+.1f} [{100 * ci[f'{a}_minus_{b}'][k][0]:+.1f}, "
-                 f"{100 * ci[f'{a}_minus_{b}'][k][1]:+.1f}]" for k in keys]
-        lines.append(f"| {_short(a)} − {_short(b)} | " + " | ".join(cells) + " |")
+    lines += _difference_rows(top1, ci, FINETUNE_PAIRS, keys)
     lines += ["", "## Findings", "", *[f"- {x}" for x in findings], "",
               "## Published: Zhang et al. Table 4, right-hand side", "",
               "PASCAL VOC 2007 classification (%mAP), every layer of an AlexNet fine-tuned on all of VOC's labels: "
