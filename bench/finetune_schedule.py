@@ -23,7 +23,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from colorization.finetune import fine_tune, label_subset, random_bodies, top1_hits  # noqa: E402
 from colorization.inference import load_colorizer  # noqa: E402
-from colorization.model import ColorizationNet  # noqa: E402
+from colorization.probe import load_body  # noqa: E402
 from stages.params import finetune, probe  # noqa: E402
 from stages.params.checks import section_defaults  # noqa: E402
 
@@ -41,11 +41,9 @@ def main():
     held = label_subset(y, 0.2, cfg["seed"] + 1)
     rest = np.setdiff1d(np.arange(len(y)), held)
     subset = rest[label_subset(y[rest], args.fraction, cfg["seed"])]
-    supervised = ColorizationNet(args.width)
-    supervised.load_state_dict(torch.load("models/probe/supervised.pt", map_location="cpu", weights_only=True)["model"])
     starts = {"colorization": load_colorizer("models/colorizer.pt").cpu(),
               "random": random_bodies(args.width, 0, images, section_defaults(probe)["rescale_images"])["random"],
-              "supervised": supervised}
+              "supervised": load_body("models/probe/supervised.pt", args.width)}
     print(f"{len(subset)} labelled images, {len(held)} held out of the train split; {cfg['iterations']} steps")
     print("the rate with the best mean is the one to choose")
     print(f"{'lr':>8} " + " ".join(f"{s:>13}" for s in starts) + f" {'mean':>8}")

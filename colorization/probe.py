@@ -127,6 +127,13 @@ class SupervisedNet(nn.Module):
         return self.head(block_outputs(self.body, L)[-1].mean((2, 3)))
 
 
+def load_body(path, width: float) -> ColorizationNet:
+    """The body the probe's `supervised` stage saved, on the CPU, in eval mode."""
+    body = ColorizationNet(width)
+    body.load_state_dict(torch.load(path, map_location="cpu", weights_only=True)["model"])
+    return body.eval()
+
+
 def train_supervised(images, labels, n_classes, width, cfg, device, progress=None) -> ColorizationNet:
     """The body trained with labels for the colourizer's iterations and batch, on the same
     crops, flips and optimizer (``cfg``: the train section); returns the body."""

@@ -6,15 +6,13 @@ reports/probe_ci.json (DVC metrics), reports/probe.md, reports/figures/probe.png
 
 import numpy as np
 import pandas as pd
-import torch
 
 from colorization import figures as F
 from colorization.devices import pick_device
 from colorization.evaluation import percentile_interval, resample_weights
 from colorization.finetune import random_bodies
 from colorization.inference import load_colorizer
-from colorization.model import ColorizationNet
-from colorization.probe import INITIALISATIONS, LAYERS, extract, fit_probe, predict
+from colorization.probe import INITIALISATIONS, LAYERS, extract, fit_probe, load_body, predict
 from colorization.probe_report import NAMES, PAIRS, probe_findings, probe_table
 from colorization.progress import Progress
 from stages.common import atomic_path, load_params, run, say, write_json
@@ -26,10 +24,8 @@ SUPERVISED, COLORIZER, REP = "models/probe/supervised.pt", "models/colorizer.pt"
 def bodies(width, seed, train_images, rescale_images):
     """The frozen bodies: trained to colourize; random (the train seed), rescaled on data and as
     initialised; trained with labels."""
-    supervised = ColorizationNet(width)
-    supervised.load_state_dict(torch.load(SUPERVISED, map_location="cpu", weights_only=True)["model"])
     return {"colorization": load_colorizer(COLORIZER), **random_bodies(width, seed, train_images, rescale_images),
-            "supervised": supervised.eval()}
+            "supervised": load_body(SUPERVISED, width)}
 
 
 def main():

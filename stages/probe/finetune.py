@@ -7,14 +7,13 @@ reports/finetune.md, reports/figures/finetune.png."""
 
 import numpy as np
 import pandas as pd
-import torch
 
 from colorization import figures as F
 from colorization.devices import pick_device
 from colorization.evaluation import percentile_interval, resample_weights
 from colorization.finetune import fine_tune, label_subset, random_bodies, top1_hits
 from colorization.inference import load_colorizer
-from colorization.model import ColorizationNet
+from colorization.probe import load_body
 from colorization.probe_report import FINETUNE_PAIRS, FINETUNE_STARTS, NAMES, finetune_findings, finetune_table
 from colorization.progress import Progress
 from stages.common import atomic_path, load_params, run, say, write_json
@@ -24,11 +23,9 @@ SUPERVISED, COLORIZER, REP = "models/probe/supervised.pt", "models/colorizer.pt"
 
 
 def starts(width, seed, train_images, rescale_images):
-    supervised = ColorizationNet(width)
-    supervised.load_state_dict(torch.load(SUPERVISED, map_location="cpu", weights_only=True)["model"])
-    return {"colorization": load_colorizer(COLORIZER).cpu(), "random": random_bodies(width, seed, train_images,
-                                                                                      rescale_images)["random"],
-            "supervised": supervised}
+    return {"colorization": load_colorizer(COLORIZER).cpu(),
+            "random": random_bodies(width, seed, train_images, rescale_images)["random"],
+            "supervised": load_body(SUPERVISED, width)}
 
 
 def main():
