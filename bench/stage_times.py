@@ -5,6 +5,7 @@ the result is what a new user gets (the uv cache and WordNet already on the mach
 on the machine).
 
     python bench/stage_times.py                 # fresh clone of HEAD
+    python bench/stage_times.py --keep /tmp/run # the same, keeping the clone and its outputs
     python bench/stage_times.py --log repro.log # parse a saved `make repro` log (timestamped lines)
 """
 
@@ -40,14 +41,16 @@ def table(lines, total) -> str:
     for t, line in lines:
         if "-m stages.params check" in line and len(marks) == 1:
             marks.append((t, "params check"))
+        elif "colorization fsck --lock-only" in line:
+            marks.append((t, "lock check"))
         elif line.startswith(".venv/bin/dvc repro") or line.strip() == "dvc repro":
             marks.append((t, "dvc start-up"))
         elif m := STAGE.match(line):
             marks.append((t, m.group(3)))
         elif m := DONE.match(line):
             own[m.group(1)] = float(m.group(2))
-        elif "dvc metrics show" in line:
-            marks.append((t, "dvc lock, metrics show"))
+        elif "colorization fsck --keep-lock" in line:
+            marks.append((t, "lock, results screen"))
     rows = [f"{'part':<26} {'wall (s)':>9} {'own work (s)':>13}"]
     for (t, name), (t_next, _) in zip(marks, marks[1:] + [(total, None)]):
         rows.append(f"{name:<26} {t_next - t:9.1f} {own[name]:13.1f}" if name in own else
@@ -59,6 +62,7 @@ def table(lines, total) -> str:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--log", help="a saved log whose lines start with seconds since the start")
+    ap.add_argument("--keep", metavar="DIR", help="clone into DIR (new) and keep it, with the run's outputs")
     args = ap.parse_args()
     if args.log:
         pairs = [line.split(" ", 1) for line in Path(args.log).read_text().splitlines() if " " in line]
@@ -66,11 +70,13 @@ def main():
         print(table(lines, lines[-1][0]))
         return
     with tempfile.TemporaryDirectory(prefix="stage_times_") as tmp:
-        clone = Path(tmp) / "repo"
+        clone = Path(args.keep) if args.keep else Path(tmp) / "repo"
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
         lines, total = timed_lines(["make", "repro"], clone)
     print(f"fresh clone of {ROOT.name} HEAD, `make repro`:")
     print(table(lines, total))
+    if args.keep:
+        print(f"the clone and its outputs are kept in {clone}")
 
 
 if __name__ == "__main__":

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
 from .bins import Q, nearest_bin
 from .classifier import load_scorer
 from .lab import uint8_to_lab
-from .metrics import (AUC_MAX_THRESHOLD, ab_error, auc_from_histogram, colorfulness, equal_bin_table,
+from .metrics import (AUC_MAX_THRESHOLD, ab_error, ab_norm, auc_from_histogram, colorfulness, equal_bin_table,
                       error_histogram, inverse_prior_table, mean_psnr, psnr, ssim, topk_classes)
 
 VIVID_CHROMA = 20.0  # ground-truth chroma above which a pixel counts as vivid
@@ -51,8 +50,8 @@ def image_pieces(pred_rgb, gt_rgb, prior, eq_counts, batch=128) -> dict:
                 h, t = error_histogram(e_img, w_img, AUC_MAX_THRESHOLD)
                 hists[name][0].append(h)
                 hists[name][1].append(t)
-        g_chroma = torch.linalg.vector_norm(g_lab[:, 1:], dim=1).numpy()
-        p_chroma = torch.linalg.vector_norm(p_lab[:, 1:], dim=1).numpy()
+        g_chroma = ab_norm(g_lab[:, 1:]).numpy()
+        p_chroma = ab_norm(p_lab[:, 1:]).numpy()
         for pc, vivid in zip(p_chroma, g_chroma > VIVID_CHROMA):
             chroma["vivid"].append(pc[vivid].mean() if vivid.any() else np.nan)
             chroma["dull"].append(pc[~vivid].mean() if (~vivid).any() else np.nan)

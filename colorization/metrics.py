@@ -30,9 +30,16 @@ REBALANCE_FLOOR = 1.0 / (10 * Q)
 PSNR_CAP = 10 * np.log10(255.0**2 * 12)
 
 
+def ab_norm(ab: torch.Tensor) -> torch.Tensor:
+    """Per-pixel Euclidean length of ab, (N,2,H,W) -> (N,H,W): chroma, or an error's size.
+    Written out rather than ``linalg.vector_norm(dim=1)``, which reduces over a strided
+    dimension 150x slower on the CPU (6 of the evaluate stage's 10 s)."""
+    return (ab[:, 0].square() + ab[:, 1].square()).sqrt()
+
+
 def ab_error(ab_pred: torch.Tensor, ab_true: torch.Tensor) -> torch.Tensor:
     """Per-pixel Euclidean ab distance, (N,2,H,W) x2 -> (N,H,W)."""
-    return torch.linalg.vector_norm(ab_pred.float() - ab_true.float(), dim=1)
+    return ab_norm(ab_pred.float() - ab_true.float())
 
 
 def error_histogram(err: np.ndarray, w: np.ndarray, max_threshold: int = AUC_MAX_THRESHOLD):
