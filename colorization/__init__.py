@@ -4,7 +4,8 @@ named after the paper's concepts; each concept has one home.
 
 - The method: ``lab`` (sRGB <-> Lab), ``grid`` and ``bins`` (the Q = 313 ab bins and
   soft-encoding), ``prior`` (colour prior, class rebalancing), ``loss`` (rebalanced
-  cross-entropy; L2), ``model`` (the ECCV16 network), ``decode`` (annealed mean).
+  cross-entropy; L2), ``model`` (the ECCV16 network), ``decode`` (annealed mean) and
+  ``temperature`` (Zhang's T).
 - Data: ``synthetic`` (the default data), ``sources`` (synthetic, folder, ImageNet),
   ``images`` (decoding any image), ``resize``, ``datasets`` (laying out a download),
   ``wordnet`` (synset selection).

@@ -16,7 +16,7 @@ import math
 import sys
 from pathlib import Path
 
-from .decode import ZHANG_T
+from .temperature import ZHANG_T
 
 MAX_EXIT = 125  # exit codes above this mean "killed by a signal" to a shell
 DEFAULT_MODEL = "models/colorizer.pt"

@@ -10,8 +10,7 @@ divided by a small T never overflow.
 import torch
 
 from .bins import ab_bins
-
-ZHANG_T = 0.38  # Zhang et al.'s temperature, kept by the reproduction
+from .temperature import ZHANG_T
 
 
 def annealed_mean(logits: torch.Tensor, bins=None, T: float = ZHANG_T) -> torch.Tensor:

@@ -2,8 +2,6 @@
 and a one-page report, readable on GitHub. Every claim is made from the paired intervals of
 metrics_ci.json. Functions return Markdown; the figures and ablation stages write it."""
 
-from .bins import Q
-from .metrics import REBALANCE_FLOOR
 from .published import KTH_FOOL_RATE, KTH_TABLE2, ZHANG_TABLE1, ZHANG_TABLE1_ABLATION
 from .variants import ABLATION, ABLATION_LABELS, FINDINGS, LABELS, PIPELINE
 
@@ -99,6 +97,11 @@ def table2(metrics, ci, params, n_classes, rebal, chroma, study=None) -> str:
     findings, the newer metrics, the rebalanced AuC's definition and the published rows.
     ``rebal`` and ``chroma`` are the evaluate stage's rebalancing.json and chroma.json,
     ``study`` the study's results.json."""
+    # imported here, not at the top: both modules load PyTorch, which the results screen
+    # (finding_rows) does without
+    from .bins import Q
+    from .metrics import REBALANCE_FLOOR
+
     cap = round(1 / (REBALANCE_FLOOR * Q))
     lines = ["# Table 2: colourization accuracy and semantic interpretability", ""]
     kind = params["evaluate"]["classifier"]

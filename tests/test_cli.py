@@ -1,10 +1,16 @@
-import pytest
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
 from colorization.__main__ import main
 from colorization.model import ColorizationNet
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_colorize_command_on_odd_sized_jpeg(tmp_path):
@@ -100,3 +106,16 @@ def test_no_decompression_bomb_warning_before_the_projects_own_refusal(tmp_path,
                    "--max-megapixels", "50"])
     err = capfd.readouterr().err
     assert rc == 1 and "too large" in err and "DecompressionBomb" not in err
+
+
+def test_the_results_screen_and_the_lock_check_start_without_pytorch():
+    """`make repro` runs `fsck --lock-only` before and `fsck --keep-lock` and `results` after the
+    pipeline: loading PyTorch (1.5 s) for either would cost each run seconds for nothing."""
+    code = ("import sys, runpy; sys.argv = ['colorization'] + sys.argv[1:]\n"
+            "try:\n    runpy.run_module('colorization', run_name='__main__')\n"
+            "except SystemExit:\n    pass\n"
+            "print('TORCH LOADED' if 'torch' in sys.modules else 'NO TORCH')")
+    for args in (["results"], ["fsck", "--lock-only"]):
+        proc = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True,
+                              timeout=120)
+        assert proc.stdout.strip().endswith("NO TORCH"), (args, proc.stdout[-500:], proc.stderr[-500:])
