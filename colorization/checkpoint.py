@@ -16,7 +16,8 @@ from .atomic import save_torch
 # module colorization.training imports to this list or to NOT_WEIGHT_CODE). A change to
 # progress display, file locking or the previews must not discard a 20-hour checkpoint.
 WEIGHT_CODE = ("bins", "checkpoint", "data", "devices", "grid", "lab", "loss", "model", "training")
-NOT_WEIGHT_CODE = ("atomic", "decode", "errors", "inference", "lock", "progress", "shapes")  # the last four: previews
+# decode, inference and temperature draw the previews
+NOT_WEIGHT_CODE = ("atomic", "decode", "errors", "inference", "lock", "progress", "shapes", "temperature")
 
 
 def unwrap(model):
