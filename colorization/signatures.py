@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .stagewalk import as_stages_read
+
 REPLAY_STEPS = 4  # colourizer steps replayed from the committed initial weights
 UPDATE_SAMPLE = 2048  # coordinates of Adam's moments that are compared
 CLASSIFIER_STEPS = 3
@@ -132,6 +134,7 @@ def round_trip(lab) -> np.ndarray:
 
 def environment_replays(ref: dict, params: dict) -> dict:
     """The replays that need no pipeline output: on the committed inputs of ``ref`` (reference.pt)."""
+    params = as_stages_read(params)
     t, m = params["train"], params["model"]
     return {
         "init": state_checksum(colorizer_init(t, m["width"]).state_dict()),
@@ -161,6 +164,7 @@ def output_signatures(ws, params: dict, ref: dict | None = None) -> dict:
     ``train.decoded_by_run`` is this run's colourizer decoding the committed val batch; it and
     ``train.batches`` (the loader's first batches) are arrays, kept in reference.pt, not in the
     JSON."""
+    params = as_stages_read(params)
     ws = Path(ws)
     p = {k: ws / v for k, v in PATHS.items()}
     sig = {}
@@ -255,6 +259,7 @@ def seed_spread(ws, params, ref, main) -> dict:
     that check's own measure; {} when no other seed's model is there. Another instruction set
     makes training part ways slowly, from rounding, where another seed differs from the first
     step: so the seed spread bounds what an honest rerun can show."""
+    params = as_stages_read(params)
     from .classifier import load_scorer
     from .evaluation import TOP_K, gt_bin_counts, image_hits, image_pieces, per_image_auc
     from .inference import colorize_set, load_colorizer

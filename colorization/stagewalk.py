@@ -114,9 +114,16 @@ def agreement(stage, name, run, ref, tol=None) -> Check:
     return Check(stage, name, verdict, f"{share:.3f} agree", f">= {tol}")
 
 
-def _unset_as_none(value):
+def unset_as_none(value):
     """params.yaml spells "not set" `none` (references made before that spelled numbers null)."""
     return None if value == "none" else value
+
+
+def as_stages_read(params: dict) -> dict:
+    """params.yaml as the stages read it (``stages.common.load_params``): `none` is None. The
+    replays hand each section to the library code the way its stage does."""
+    return {s: {k: unset_as_none(v) for k, v in sec.items()} if isinstance(sec, dict) else sec
+            for s, sec in params.items()}
 
 
 def params_checks(run_params, ref_params) -> list:
@@ -127,7 +134,7 @@ def params_checks(run_params, ref_params) -> list:
         for s in sections:
             a, b = run_params.get(s, {}), ref_params.get(s, {})
             for k in sorted(set(a) | set(b)):
-                if k not in NOT_RESULTS.get(s, ()) and _unset_as_none(a.get(k)) != _unset_as_none(b.get(k)):
+                if k not in NOT_RESULTS.get(s, ()) and unset_as_none(a.get(k)) != unset_as_none(b.get(k)):
                     changed.append(f"{s}.{k} {b.get(k)!r} -> {a.get(k)!r}")
         out.append(Check("params", stage, "DIVERGES" if changed else "same", "; ".join(changed)[:120], "identical"))
     return out

@@ -36,7 +36,8 @@ MICRO = {
     "model": {"width": 0.0625},
     "train": {"iterations": 6, "batch_size": 4, "crop": 24, "lr": 3.0e-4, "lr_schedule": "constant", "lr_warmup": 0,
               "checkpoint_every": 2, "log_every": 2, "preview_every": 3, "workers": 0},
-    "classifier": {"width": 0.0625, "iterations": 5, "batch_size": 8},
+    # input_size unset (none: the data's 32 px): the stages and verify's replays read `none` as None
+    "classifier": {"width": 0.0625, "iterations": 5, "batch_size": 8, "input_size": "none"},
     "evaluate": {"bootstrap": 100},
     "study": {"n_images": 4, "practice": 1, "vigilance": 0.25},
     "seeds": {"n": 3},
