@@ -21,7 +21,7 @@ import pandas as pd
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from colorization.classifier import NormalisedInput, class_scores, small_vgg16_bn, train_classifier  # noqa: E402
+from colorization.classifier import class_scores, classifier_from_state, train_classifier  # noqa: E402
 from stages.params import classifier as classifier_rules  # noqa: E402
 from stages.params.checks import section_defaults  # noqa: E402
 
@@ -41,9 +41,7 @@ def parse_variant(text: str) -> tuple:
 
 
 def top1(state, images, labels) -> float:
-    net = small_vgg16_bn(state["n_classes"], state["width"])
-    net.load_state_dict(state["model"])
-    model = NormalisedInput(net, state["input_mean"], state["input_std"], state["input_size"]).eval()
+    model = classifier_from_state(state)
     return 100 * float((class_scores(model, images, torch.device("cpu")).argmax(1) == labels).mean())
 
 

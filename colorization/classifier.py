@@ -91,7 +91,11 @@ def imagenet_classifier(path=None) -> NormalisedInput:
 
 def load_trained_classifier(path) -> NormalisedInput:
     """The VGG-16-BN the classifier stage trained, with the normalisation it was trained with."""
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    return classifier_from_state(torch.load(path, map_location="cpu", weights_only=True))
+
+
+def classifier_from_state(state: dict) -> NormalisedInput:
+    """The scorer from what ``train_classifier`` returns (and the stage saves)."""
     with torch.device("meta"):  # no random initialisation of weights about to be replaced (~1 s)
         net = small_vgg16_bn(state["n_classes"], state["width"])
     net.load_state_dict(state["model"], assign=True)
